@@ -1,0 +1,48 @@
+# Quick start: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: setup run test lint format translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+	@echo "Tracker berjalan di http://127.0.0.1:$(PORT)/ — hentikan dengan Ctrl+C."
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract user-facing strings and merge them into the catalogs; then translate
+# tracker/translations/*/LC_MESSAGES/messages.po and run `make translations-compile`.
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tracker/translations/messages.pot .
+	$(BIN)/pybabel update -i tracker/translations/messages.pot -d tracker/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d tracker/translations
+
+translations-compile: setup
+	$(BIN)/pybabel compile -d tracker/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""Login, logout, own password and language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from tracker.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
+from tracker.extensions import db
+from tracker.models import User
+from tracker.models.base import utcnow
+from tracker.permissions import login_only, public
+from tracker.security import client_ip
+from tracker.services import accounts
+from tracker.services.errors import DomainError, LoginThrottled
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                form.email.data or "", form.password.data or "", ip=client_ip(), now=utcnow()
+            )
+        except LoginThrottled as exc:
+            db.session.commit()
+            form.form_errors.append(exc.message)
+            status = 429
+        except DomainError as exc:
+            db.session.commit()
+            form.form_errors.append(exc.message)
+            status = 200
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            if user.locale:
+                session["lang"] = user.locale
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_only
+def logout() -> ResponseReturnValue:
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_only
+def account() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user: User = current_user  # type: ignore[assignment]
+        try:
+            accounts.change_own_password(
+                user, form.current_password.data or "", form.new_password.data or "", now=utcnow()
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field or "", None)
+            if target is not None:
+                target.errors.append(exc.message)
+            else:
+                form.form_errors.append(exc.message)
+            status = 400
+        else:
+            db.session.commit()
+            login_user(user)  # the session id carries the password stamp
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.account"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", form=form), status
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language() -> ResponseReturnValue:
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session["lang"] = form.lang.data
+        if current_user.is_authenticated:
+            current_user.locale = form.lang.data
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.index"))

@@ -1,0 +1,83 @@
+"""Command-line interface: ``flask --app wsgi seed demo``, ``flask --app wsgi users create``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from tracker.audit import Actor, acting_as
+from tracker.extensions import db
+from tracker.models import Opd, Role
+from tracker.models.base import utcnow
+from tracker.services import accounts
+from tracker.services.errors import DomainError
+
+CLI_ACTOR = Actor(None, "cli")
+
+seed_cli = AppGroup("seed", help="Load reference and demo data.")
+users_cli = AppGroup("users", help="Manage logins.")
+
+
+@seed_cli.command("demo")
+def seed_demo() -> None:
+    """Load Kota Malang's demo data (idempotent: only what is missing is added)."""
+    from tracker.demo import load_demo
+
+    with acting_as(CLI_ACTOR):
+        report = load_demo(now=utcnow())
+        db.session.commit()
+    click.echo(report.summary())
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", "role_name", required=True, help="admin, inspektorat, opd or pimpinan")
+@click.option("--opd", "opd_code", help="OPD code, required for the opd role (e.g. DINKES)")
+@click.option("--name", help="Display name (default: the part of the e-mail before @)")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def create_user(
+    email: str, role_name: str, opd_code: str | None, name: str | None, password_stdin: bool
+) -> None:
+    """Create a login."""
+    try:
+        role = Role(role_name.strip().lower())
+    except ValueError:
+        valid = ", ".join(r.value for r in Role)
+        raise click.UsageError(f"unknown role '{role_name}'; choose one of: {valid}") from None
+    opd = None
+    if opd_code:
+        opd = db.session.scalar(select(Opd).where(func.upper(Opd.code) == opd_code.upper()))
+        if opd is None:
+            raise click.UsageError(f"unknown OPD code '{opd_code}'")
+    if role is Role.OPD and opd is None:
+        raise click.UsageError("the opd role needs --opd CODE")
+    if role is not Role.OPD and opd is not None:
+        raise click.UsageError("--opd is only for the opd role")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with acting_as(CLI_ACTOR):
+            user = accounts.create_user(
+                email=email,
+                name=name or email.split("@", 1)[0],
+                role=role,
+                password=password,
+                opd=opd,
+                now=utcnow(),
+            )
+            db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user.email} ({user.role.value}{', ' + opd.code if opd else ''})")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,69 @@
+"""Logins: users and the record of login attempts used for throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, TimestampMixin, UTCDateTime, VersionedMixin, str_enum, utcnow
+from tracker.models.enums import Role
+from tracker.models.organisation import Opd, Person
+
+
+class User(UserMixin, VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "user_account"
+    __audited__ = True
+    __audit_redacted__ = frozenset({"password_hash"})
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'opd' AND opd_id IS NOT NULL) OR (role <> 'opd' AND opd_id IS NULL)",
+            name="opd_only_for_opd_role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    opd: Mapped[Opd | None] = relationship()
+    person: Mapped[Person | None] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        # The password timestamp makes a password change end other sessions.
+        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        return f"{self.id}:{stamp}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class LoginAttempt(Base):
+    """One login attempt; failures count towards the per-account and per-address limits."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+        Index("ix_login_attempt_email_at", "email", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    success: Mapped[bool] = mapped_column(Boolean)

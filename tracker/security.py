@@ -1,0 +1,90 @@
+"""Request guards and response headers: deny by default, actor for the audit log, CSP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, current_app, g, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from tracker.audit import Actor
+from tracker.extensions import db, login_manager
+from tracker.models import User
+from tracker.permissions import access_of
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# Endpoints served by extensions (static files) need no declaration.
+UNDECLARED_OK = ("static", "bootstrap.static")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, stamp = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.get_id() != session_id:
+        return None
+    return user
+
+
+def _enforce_access() -> ResponseReturnValue | None:
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in UNDECLARED_OK:
+        return None
+    access = access_of(current_app.view_functions.get(endpoint))
+    if access is None:
+        current_app.logger.error("endpoint %s declares no access rule; refused", endpoint)
+        abort(403)
+    if access == "public":
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    g.audit_actor = Actor(current_user.id, current_user.email, request.remote_addr)
+    return None
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("HTTPS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if current_user and current_user.is_authenticated and request.endpoint not in UNDECLARED_OK:
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.needs_refresh_message = _l("Please log in again.")
+    app.before_request(_enforce_access)
+    app.after_request(_headers)
+
+
+def client_ip() -> str:
+    """The client's address; behind a proxy configure ProxyFix (see README)."""
+    return request.remote_addr or "unknown"
+
+

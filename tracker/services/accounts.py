@@ -1,0 +1,188 @@
+"""Accounts: creating users, passwords, and login with throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.extensions import db
+from tracker.models import LoginAttempt, Opd, Person, Role, User
+from tracker.services.errors import DomainError, LoginThrottled
+
+PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the e-mail is unknown, so timing does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def generate_password(length: int = 14) -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+    if password.isdigit() or password.isalpha():
+        raise DomainError(_("The password must mix letters and digits."), field="password")
+
+
+def validate_role_opd(role: Role, opd: Opd | None) -> None:
+    if role is Role.OPD and opd is None:
+        raise DomainError(_("An OPD user must belong to an OPD."), field="opd_id")
+    if role is not Role.OPD and opd is not None:
+        raise DomainError(_("Only OPD users belong to an OPD."), field="opd_id")
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    opd: Opd | None = None,
+    person: Person | None = None,
+    now: dt.datetime,
+) -> User:
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise DomainError(_("A user with the e-mail %(email)s already exists.", email=email),
+                          field="email")
+    validate_role_opd(role, opd)
+    check_password_strength(password)
+    if person is not None and person.user is not None:
+        raise DomainError(_("This official already has a login."), field="person_id")
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        opd=opd,
+        person=person,
+        password_hash=hash_password(password),
+        password_changed_at=now,
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str, *, now: dt.datetime) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.locked_until = None
+    db.session.flush()
+
+
+def change_own_password(user: User, current: str, new: str, *, now: dt.datetime) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError(_("The current password is wrong."), field="current_password")
+    if current == new:
+        raise DomainError(_("Choose a password different from the current one."),
+                          field="new_password")
+    set_password(user, new, now=now)
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, int((seconds + 59) // 60))
+
+
+def _throttle_message(seconds: float) -> str:
+    minutes = _minutes(seconds)
+    return ngettext(
+        "Too many failed login attempts. Try again in %(num)d minute.",
+        "Too many failed login attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
+
+
+def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> User:
+    """Return the user for these credentials or raise; every attempt is recorded.
+
+    Failures are limited per account (the account locks for LOGIN_LOCK_MINUTES) and per
+    address (refused while the window holds too many failures), with a clear message.
+    """
+    cfg = current_app.config
+    email = normalise_email(email)
+    window_start = now - dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+
+    ip_failures = db.session.scalars(
+        select(LoginAttempt.at)
+        .where(LoginAttempt.ip == ip, LoginAttempt.at >= window_start,
+               LoginAttempt.success.is_(False))
+        .order_by(LoginAttempt.at)
+    ).all()
+    if len(ip_failures) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
+        oldest = ip_failures[-cfg["LOGIN_MAX_FAILURES_PER_IP"]]
+        retry = (oldest + dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]) - now).total_seconds()
+        raise LoginThrottled(_throttle_message(retry), int(retry))
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        retry = (user.locked_until - now).total_seconds()
+        raise LoginThrottled(_throttle_message(retry), int(retry))
+
+    password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    ok = password_ok and user is not None and user.active
+    db.session.add(LoginAttempt(at=now, email=email[:254], ip=ip[:45], success=bool(ok)))
+    if ok:
+        assert user is not None
+        user.last_login_at = now
+        user.locked_until = None
+        db.session.flush()
+        return user
+
+    if user is not None:
+        last_success = db.session.scalar(
+            select(func.max(LoginAttempt.at)).where(
+                LoginAttempt.email == email, LoginAttempt.success.is_(True)
+            )
+        )
+        since = max(window_start, last_success) if last_success else window_start
+        failures = db.session.scalar(
+            select(func.count()).select_from(LoginAttempt).where(
+                LoginAttempt.email == email, LoginAttempt.at >= since,
+                LoginAttempt.success.is_(False),
+            )
+        ) or 0
+        # The attempt just added is pending in the session and counted by the autoflush.
+        if failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            db.session.flush()
+            raise LoginThrottled(
+                _throttle_message(cfg["LOGIN_LOCK_MINUTES"] * 60),
+                cfg["LOGIN_LOCK_MINUTES"] * 60,
+            )
+    db.session.flush()
+    if password_ok and user is not None and not user.active:
+        raise DomainError(_("This account has been deactivated. Contact the administrator."))
+    raise DomainError(_("Wrong e-mail or password."))
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise DomainError(_("You cannot deactivate your own account."))
+    user.active = active
+    db.session.flush()

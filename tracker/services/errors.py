@@ -1,0 +1,34 @@
+"""Domain errors raised by services and turned into messages by the views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule refused the action; ``message`` is shown to the user."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    """The user may not do this (403)."""
+
+
+class ConflictError(DomainError):
+    """The record changed since the form was opened; ``changes`` lists what changed."""
+
+    def __init__(self, message: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.changes = changes or {}
+
+
+class LoginThrottled(DomainError):
+    """Too many failed logins for this account or address."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
