@@ -171,3 +171,76 @@ def count_queries(app: Flask) -> Callable[[], contextlib.AbstractContextManager[
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "app_config(**kw): extra configuration for the app fixture")
+
+
+# --- e-mail -----------------------------------------------------------------------------
+
+
+class Outbox:
+    """The .eml files the app wrote (no MAIL_SERVER configured), parsed."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def messages(self) -> list[Any]:
+        import email
+        from email import policy
+        from pathlib import Path
+
+        folder = Path(self.app.instance_path) / "outbox"
+        if not folder.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Outbox:
+    return Outbox(app)
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        import email
+        from email import policy
+
+        self._email = email
+        self._policy = policy
+        self.received: list[Any] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.fail_with: int | None = None  # an SMTP code to refuse DATA with
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.fail_with:
+            return f"{self.fail_with} Service unavailable (test)"
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.received.append(
+            self._email.message_from_bytes(envelope.original_content, policy=self._policy.default)
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()

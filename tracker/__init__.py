@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from tracker.config import DEFAULTS, secret_key_from_instance
+from tracker.config import DEFAULTS, database_uri, secret_key_from_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,12 +33,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "tracker.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
+
+    if app.config.get("PROXY_FIX_X_FOR") or app.config.get("PROXY_FIX_X_PROTO"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=int(app.config["PROXY_FIX_X_FOR"]),
+            x_proto=int(app.config["PROXY_FIX_X_PROTO"]),
+        )
 
     from tracker import blueprints, cli, errors, extensions, i18n, navigation, security
 

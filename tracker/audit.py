@@ -36,7 +36,9 @@ class Actor:
 
 
 SYSTEM = Actor(None, "system")
-_actor_var: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_actor", default=None)
+_actor_var: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "audit_actor", default=None
+)
 
 
 @contextlib.contextmanager
@@ -73,13 +75,14 @@ def _plain(value: Any) -> Any:
 
 
 def _snapshot(obj: Base, *, before: bool) -> dict[str, list[Any]]:
+    """All non-empty values of ``obj``: as 'before' for a delete, 'after' for a create."""
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in SKIPPED_COLUMNS:
             continue
-        value = _plain(state.attrs[key].loaded_value if before else getattr(obj, key))
+        value = _plain(getattr(obj, key))
         if value is None:
             continue
         if key in obj.__audit_redacted__:
@@ -120,6 +123,20 @@ def _entry(obj: Base, action: AuditAction, changes: dict[str, Any], actor: Actor
         "changes": changes,
         "ip": actor.ip,
     }
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _keep_old_values(_mapper: Any, cls: type[Base]) -> None:
+    """Make audited columns load their old value before a change, even when expired."""
+    if not getattr(cls, "__audited__", False):
+        return
+    for attr in inspect(cls).column_attrs:
+        if attr.key not in SKIPPED_COLUMNS:
+            event.listen(getattr(cls, attr.key), "set", _noop_set, active_history=True)
+
+
+def _noop_set(_target: Any, value: Any, _oldvalue: Any, _initiator: Any) -> Any:
+    return value
 
 
 @event.listens_for(Session, "before_flush")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +35,56 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,
     "PER_PAGE": 25,
     "HTTPS": False,
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto (0 = none).
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
     "SITE_NAME": "Tracker Inspektorat",
     "CITY_NAME": "Pemerintah Kota Malang",
+    "OFFICE_ADDRESS": "Kota Malang, Jawa Timur",
+    # Evidence uploads: folder (default instance/uploads) and the limit per file.
+    "UPLOAD_FOLDER": None,
+    "UPLOAD_MAX_FILE_SIZE": 10 * 1024 * 1024,
+    # Extra non-working days (e.g. cuti bersama), ISO dates: ["2026-12-24"].
+    "EXTRA_HOLIDAYS": [],
+    # E-mail: with no MAIL_SERVER, messages are written to MAIL_OUTBOX_FOLDER as .eml.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Inspektorat Kota Malang <inspektorat@example.org>",
+    "MAIL_TIMEOUT": 30,
+    "MAIL_OUTBOX_FOLDER": None,
 }
 
 
 def secret_key_from_instance(instance_path: str | os.PathLike[str]) -> str:
-    """Return the instance secret key, creating it (mode 0600) on first use."""
+    """Return the instance secret key, creating it (mode 0600) on first use.
+
+    Created with O_EXCL, so when several workers start at once exactly one key is written
+    and every worker reads that one.
+    """
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            time.sleep(0.01)  # another process is writing it right now
+        raise RuntimeError(f"{path} is empty; delete it to generate a new key") from None
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
-    os.chmod(path, 0o600)
     return key
+
+
+def database_uri(uri: str) -> str:
+    """PostgreSQL URIs go through psycopg 3 (``postgres://`` and ``postgresql://`` alike)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix) :]
+    return uri

@@ -45,7 +45,11 @@ def init_app(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
         render_item=render_migration_item,
     )
     login_manager.init_app(app)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField, IntegerField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 
@@ -22,7 +22,9 @@ def empty_to_none(value: Any) -> Any:
 class VersionedForm(FlaskForm):
     """A form editing a versioned record carries the version it was opened at."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    version = IntegerField(
+        widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)]
+    )
 
 
 def digits_only(length: int) -> Any:
@@ -31,3 +33,8 @@ def digits_only(length: int) -> Any:
             raise ValidationError(_l("Must be exactly %(n)d digits.", n=length))
 
     return check
+
+
+def options(pairs: Any) -> list[SelectChoice]:
+    """WTForms choices from ``(value, label)`` pairs (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(str(value), str(label)) for value, label in pairs]

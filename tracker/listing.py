@@ -75,7 +75,7 @@ class Listing:
     def url(self, **overrides: Any) -> str:
         """This list's URL with some query arguments replaced (``None`` removes one)."""
         args: dict[str, Any] = dict(request.view_args or {})
-        args.update({k: v for k, v in request.args.items(multi=False)})
+        args.update(dict(request.args.items(multi=False)))
         for key, value in overrides.items():
             if value is None:
                 args.pop(key, None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, abort, current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -35,7 +33,7 @@ UNDECLARED_OK = ("static", "bootstrap.static")
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, stamp = session_id.partition(":")
+    user_id, _, _stamp = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
@@ -52,11 +50,10 @@ def _enforce_access() -> ResponseReturnValue | None:
     if access is None:
         current_app.logger.error("endpoint %s declares no access rule; refused", endpoint)
         abort(403)
-    if access == "public":
-        return None
-    if not current_user.is_authenticated:
+    if current_user.is_authenticated:
+        g.audit_actor = Actor(current_user.id, current_user.email, request.remote_addr)
+    elif access != "public":
         return login_manager.unauthorized()
-    g.audit_actor = Actor(current_user.id, current_user.email, request.remote_addr)
     return None
 
 
@@ -86,5 +83,3 @@ def init_app(app: Flask) -> None:
 def client_ip() -> str:
     """The client's address; behind a proxy configure ProxyFix (see README)."""
     return request.remote_addr or "unknown"
-
-

@@ -20,3 +20,6 @@ __all__ = [
     "ThematicArea",
     "User",
 ]
+
+# The audit hooks attach to the mappers as they are configured.
+import tracker.audit  # noqa: F401

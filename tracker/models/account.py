@@ -46,7 +46,10 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
 
     def get_id(self) -> str:
         # The password timestamp makes a password change end other sessions.
-        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        stamp = 0
+        if self.password_changed_at is not None:
+            epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+            stamp = (self.password_changed_at - epoch) // dt.timedelta(microseconds=1)
         return f"{self.id}:{stamp}"
 
     def __repr__(self) -> str:

@@ -73,8 +73,8 @@ class VersionedMixin:
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.version}
+    def __mapper_args__(self) -> dict[str, Any]:
+        return {"version_id_col": self.version}
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> SAEnum:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 
 
 class LabeledEnum(enum.StrEnum):
@@ -19,8 +20,9 @@ class LabeledEnum(enum.StrEnum):
         return {}
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """Options for a WTForms SelectField."""
+        return [SelectChoice(m.value, m.label) for m in cls]
 
 
 class Role(LabeledEnum):

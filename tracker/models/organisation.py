@@ -36,9 +36,7 @@ class Person(VersionedMixin, TimestampMixin, Base):
 
     __tablename__ = "person"
     __audited__ = True
-    __table_args__ = (
-        CheckConstraint("nip IS NULL OR length(nip) = 18", name="nip_length"),
-    )
+    __table_args__ = (CheckConstraint("nip IS NULL OR length(nip) = 18", name="nip_length"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)

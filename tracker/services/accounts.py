@@ -9,7 +9,7 @@ import string
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
@@ -67,8 +67,9 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise DomainError(_("A user with the e-mail %(email)s already exists.", email=email),
-                          field="email")
+        raise DomainError(
+            _("A user with the e-mail %(email)s already exists.", email=email), field="email"
+        )
     validate_role_opd(role, opd)
     check_password_strength(password)
     if person is not None and person.user is not None:
@@ -100,8 +101,9 @@ def change_own_password(user: User, current: str, new: str, *, now: dt.datetime)
     if not check_password_hash(user.password_hash, current):
         raise DomainError(_("The current password is wrong."), field="current_password")
     if current == new:
-        raise DomainError(_("Choose a password different from the current one."),
-                          field="new_password")
+        raise DomainError(
+            _("Choose a password different from the current one."), field="new_password"
+        )
     set_password(user, new, now=now)
 
 
@@ -130,8 +132,9 @@ def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> Use
 
     ip_failures = db.session.scalars(
         select(LoginAttempt.at)
-        .where(LoginAttempt.ip == ip, LoginAttempt.at >= window_start,
-               LoginAttempt.success.is_(False))
+        .where(
+            LoginAttempt.ip == ip, LoginAttempt.at >= window_start, LoginAttempt.success.is_(False)
+        )
         .order_by(LoginAttempt.at)
     ).all()
     if len(ip_failures) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
@@ -149,9 +152,7 @@ def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> Use
     db.session.add(LoginAttempt(at=now, email=email[:254], ip=ip[:45], success=bool(ok)))
     if ok:
         assert user is not None
-        user.last_login_at = now
-        user.locked_until = None
-        db.session.flush()
+        _bookkeep(user, last_login_at=now, locked_until=None)
         return user
 
     if user is not None:
@@ -161,16 +162,21 @@ def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> Use
             )
         )
         since = max(window_start, last_success) if last_success else window_start
-        failures = db.session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(
-                LoginAttempt.email == email, LoginAttempt.at >= since,
-                LoginAttempt.success.is_(False),
+        failures = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(LoginAttempt)
+                .where(
+                    LoginAttempt.email == email,
+                    LoginAttempt.at >= since,
+                    LoginAttempt.success.is_(False),
+                )
             )
-        ) or 0
+            or 0
+        )
         # The attempt just added is pending in the session and counted by the autoflush.
         if failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            db.session.flush()
+            _bookkeep(user, locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
             raise LoginThrottled(
                 _throttle_message(cfg["LOGIN_LOCK_MINUTES"] * 60),
                 cfg["LOGIN_LOCK_MINUTES"] * 60,
@@ -179,6 +185,14 @@ def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> Use
     if password_ok and user is not None and not user.active:
         raise DomainError(_("This account has been deactivated. Contact the administrator."))
     raise DomainError(_("Wrong e-mail or password."))
+
+
+def _bookkeep(user: User, **values: object) -> None:
+    """Login bookkeeping: a plain UPDATE that neither bumps the record's version (an
+    admin editing the user meanwhile gets no false conflict) nor fills the audit log
+    (every attempt is already in LoginAttempt)."""
+    db.session.flush()
+    db.session.execute(update(User).where(User.id == user.id).values(**values))
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:

@@ -81,7 +81,7 @@ def account() -> ResponseReturnValue:
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
-        user: User = current_user  # type: ignore[assignment]
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
             accounts.change_own_password(
                 user, form.current_password.data or "", form.new_password.data or "", now=utcnow()

@@ -22,8 +22,10 @@ def index() -> ResponseReturnValue:
     year = today_wib().year
     areas = db.session.scalars(
         select(ThematicArea)
-        .where(ThematicArea.active.is_(True),
-               ThematicArea.year == select(func.max(ThematicArea.year)).scalar_subquery())
+        .where(
+            ThematicArea.active.is_(True),
+            ThematicArea.year == select(func.max(ThematicArea.year)).scalar_subquery(),
+        )
         .order_by(ThematicArea.is_priority.desc(), ThematicArea.sort_order, ThematicArea.name)
     ).all()
     opds = db.session.scalars(

@@ -1,0 +1,166 @@
+"""Every route, every role: a table over ``app.url_map``.
+
+A new route without a row here fails ``test_every_route_has_a_rule``; each row says
+which roles may use it, and the other tests check that every role gets exactly that:
+allowed roles are served, other roles get 403, anonymous visitors are sent to /login
+(unless the route is public), and ``opd`` users get 404 for records outside their OPD.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests import factories
+from tracker.extensions import db
+from tracker.models import AuditLog, HierarchyRole, Role
+
+ALL = frozenset(Role)
+ADMIN = frozenset({Role.ADMIN})
+STAFF = frozenset({Role.ADMIN, Role.INSPEKTORAT})
+READERS = frozenset({Role.ADMIN, Role.INSPEKTORAT, Role.PIMPINAN})
+PUBLIC = "public"
+
+
+@dataclass
+class World:
+    own_opd: Any
+    other_opd: Any
+    own_person: Any
+    other_person: Any
+    users: dict[Role, Any]
+    other_user: Any
+    area: Any
+    audit_entry: Any
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    roles: frozenset[Role] | str
+    kwargs: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    # for OPD-scoped records: the kwargs of a record of another OPD (opd users get 404)
+    foreign_kwargs: Callable[[World], dict[str, Any]] | None = None
+
+
+ROUTES: dict[str, RouteRule] = {
+    "auth.login": RouteRule(PUBLIC),
+    "auth.language": RouteRule(PUBLIC),
+    "auth.logout": RouteRule(ALL),
+    "auth.account": RouteRule(ALL),
+    "dashboard.index": RouteRule(ALL),
+    "admin.index": RouteRule(ADMIN),
+    "admin.opds": RouteRule(ADMIN),
+    "admin.opd_new": RouteRule(ADMIN),
+    "admin.opd_edit": RouteRule(ADMIN, lambda w: {"opd_id": w.own_opd.id}),
+    "admin.opd_toggle": RouteRule(ADMIN, lambda w: {"opd_id": w.other_opd.id}),
+    "admin.people": RouteRule(READERS),
+    "admin.person_new": RouteRule(STAFF),
+    "admin.person_edit": RouteRule(STAFF, lambda w: {"person_id": w.own_person.id}),
+    "admin.person_toggle": RouteRule(STAFF, lambda w: {"person_id": w.other_person.id}),
+    "admin.users": RouteRule(ADMIN),
+    "admin.user_new": RouteRule(ADMIN),
+    "admin.user_edit": RouteRule(ADMIN, lambda w: {"user_id": w.other_user.id}),
+    "admin.user_toggle": RouteRule(ADMIN, lambda w: {"user_id": w.other_user.id}),
+    "admin.user_reset_password": RouteRule(ADMIN, lambda w: {"user_id": w.other_user.id}),
+    "admin.thematic_areas": RouteRule(ADMIN),
+    "admin.thematic_area_new": RouteRule(ADMIN),
+    "admin.thematic_area_edit": RouteRule(ADMIN, lambda w: {"area_id": w.area.id}),
+    "admin.thematic_area_toggle": RouteRule(ADMIN, lambda w: {"area_id": w.area.id}),
+    "admin.audit_log": RouteRule(ADMIN),
+    "admin.audit_entry": RouteRule(ADMIN, lambda w: {"entry_id": w.audit_entry.id}),
+}
+
+# Served by extensions or Flask itself, not by the app's views.
+NOT_VIEWS = {"static", "bootstrap.static"}
+
+
+@pytest.fixture
+def world(app: Any) -> World:
+    own = factories.make_opd("DINKES", "Dinas Kesehatan")
+    other = factories.make_opd("DISKOMINFO", "Dinas Komunikasi dan Informatika")
+    users = {
+        role: factories.make_user(role, opd=own if role is Role.OPD else None) for role in Role
+    }
+    entry = db.session.scalars(db.select(AuditLog).order_by(AuditLog.id)).first()
+    return World(
+        own_opd=own,
+        other_opd=other,
+        own_person=factories.make_person(own, hierarchy_role=HierarchyRole.SEKRETARIS_OPD),
+        other_person=factories.make_person(other, hierarchy_role=HierarchyRole.KEPALA_OPD),
+        users=users,
+        other_user=factories.make_user(Role.PIMPINAN),
+        area=factories.make_thematic_area(),
+        audit_entry=entry,
+    )
+
+
+def _endpoints(app: Any) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_VIEWS:
+            continue
+        found.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    return found
+
+
+def test_every_route_has_a_rule(app):
+    missing = sorted(set(_endpoints(app)) - set(ROUTES))
+    assert not missing, f"routes without a row in ROUTES: {missing}"
+    stale = sorted(set(ROUTES) - set(_endpoints(app)))
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def test_every_view_declares_its_access(app):
+    from tracker.permissions import access_of
+
+    undeclared = [
+        endpoint for endpoint in _endpoints(app) if access_of(app.view_functions[endpoint]) is None
+    ]
+    assert not undeclared
+
+
+def _cases() -> list[tuple[str, str]]:
+    return [(endpoint, role) for endpoint in ROUTES for role in [*Role, "anonymous"]]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), _cases(), ids=lambda v: str(v))
+def test_role_on_route(app, client, world, login, endpoint, role):
+    rule = ROUTES[endpoint]
+    methods = _endpoints(app).get(endpoint, set())
+    with app.test_request_context():
+        url = app.url_for(endpoint, **rule.kwargs(world))
+    if role != "anonymous":
+        login(world.users[Role(role)])
+    for method in sorted(methods):
+        response = client.open(url, method=method, data={})
+        status = response.status_code
+        where = f"{method} {url} as {role}"
+        assert status != 500, where
+        if rule.roles == PUBLIC:
+            assert status in (200, 302, 400), where
+        elif role == "anonymous":
+            assert status == 302, where
+            assert "/login" in response.headers["Location"], where
+        elif Role(role) in rule.roles:
+            assert status not in (401, 403, 404), where
+            if status == 302 and endpoint != "auth.logout":
+                assert "/login" not in response.headers["Location"], where
+        else:
+            assert status == 403, where
+
+
+@pytest.mark.parametrize(
+    "endpoint", [e for e, r in ROUTES.items() if r.foreign_kwargs is not None] or ["none"]
+)
+def test_opd_user_gets_404_outside_own_opd(app, client, world, login, endpoint):
+    if endpoint == "none":
+        pytest.skip("no OPD-scoped record routes yet")
+    rule = ROUTES[endpoint]
+    assert rule.foreign_kwargs is not None
+    login(world.users[Role.OPD])
+    with app.test_request_context():
+        url = app.url_for(endpoint, **rule.foreign_kwargs(world))
+    assert client.get(url).status_code == 404

@@ -1,0 +1,466 @@
+"""Organisation and reference data: OPDs, officials, logins and thematic areas.
+
+Plain functions taking values; they check the rules (uniqueness before the database
+complains, optimistic locking through :func:`tracker.services.records.apply_changes`),
+flush, raise :class:`DomainError` naming the field at fault, and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.extensions import db
+from tracker.models import HierarchyRole, Opd, OpdKind, Person, Role, ThematicArea, User
+from tracker.models.base import Base
+from tracker.services import accounts
+from tracker.services.errors import ConflictError, DomainError
+from tracker.services.records import apply_changes
+
+CODE_RE = re.compile(r"^[A-Z0-9_]+$")
+PHONE_RE = re.compile(r"^[0-9+\- ]+$")
+OPD_CODE_MAX = 20
+AREA_CODE_MAX = 30
+NAME_MAX = 200
+EMAIL_MAX = 254
+PHONE_MAX = 30
+NIP_LENGTH = 18
+TEXT_MAX = 2000
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _required(value: str | None, field: str, limit: int) -> str:
+    text = _text(value)
+    if text is None:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def _optional(value: str | None, field: str, limit: int) -> str | None:
+    text = _text(value)
+    if text is not None and len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def _code(value: str | None, limit: int) -> str:
+    code = _required(value, "code", limit).upper()
+    if not CODE_RE.match(code):
+        raise DomainError(_("Use only capital letters, digits and underscores."), field="code")
+    return code
+
+
+def _flush() -> None:
+    """Flush; a concurrent edit or a race on a unique value becomes a domain error."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            _(
+                "This record was changed by someone else while you were editing it. "
+                "Your changes were not saved; review the current values and try again."
+            )
+        ) from exc
+    except IntegrityError as exc:
+        raise DomainError(
+            _("The record could not be saved because it clashes with another record.")
+        ) from exc
+
+
+def _update(
+    record: Base,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None,
+    check: Callable[[], None],
+) -> dict[str, tuple[Any, Any]]:
+    """Conflict first (so the user sees what changed), then the rules, then the write."""
+    if expected_version is not None and getattr(record, "version", None) != expected_version:
+        apply_changes(record, values, expected_version=expected_version, original=original)
+    check()
+    changed = apply_changes(record, values, expected_version=expected_version, original=original)
+    _flush()
+    return changed
+
+
+def _exists(stmt: Any) -> bool:
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+# --- OPDs ------------------------------------------------------------------------------
+
+
+def _check_opd_unique(code: str, name: str, exclude_id: int | None) -> None:
+    same_code = select(Opd.id).where(func.upper(Opd.code) == code)
+    same_name = select(Opd.id).where(func.lower(Opd.name) == name.lower())
+    if exclude_id is not None:
+        same_code = same_code.where(Opd.id != exclude_id)
+        same_name = same_name.where(Opd.id != exclude_id)
+    if _exists(same_code):
+        raise DomainError(
+            _("An OPD with the code %(code)s already exists.", code=code), field="code"
+        )
+    if _exists(same_name):
+        raise DomainError(_("An OPD with this name already exists."), field="name")
+
+
+def create_opd(*, code: str, name: str, kind: OpdKind, sort_order: int = 1000) -> Opd:
+    code = _code(code, OPD_CODE_MAX)
+    name = _required(name, "name", NAME_MAX)
+    _check_opd_unique(code, name, None)
+    opd = Opd(code=code, name=name, kind=OpdKind(kind), sort_order=sort_order, active=True)
+    db.session.add(opd)
+    _flush()
+    return opd
+
+
+def update_opd(
+    opd: Opd,
+    *,
+    code: str,
+    name: str,
+    kind: OpdKind,
+    sort_order: int,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    code = _code(code, OPD_CODE_MAX)
+    name = _required(name, "name", NAME_MAX)
+    values = {"code": code, "name": name, "kind": OpdKind(kind), "sort_order": sort_order}
+    return _update(
+        opd,
+        values,
+        expected_version=expected_version,
+        original=original,
+        check=lambda: _check_opd_unique(code, name, opd.id),
+    )
+
+
+def set_opd_active(opd: Opd, active: bool) -> None:
+    opd.active = active
+    _flush()
+
+
+# --- officials -------------------------------------------------------------------------
+
+
+def _person_values(
+    *,
+    name: str,
+    nip: str | None,
+    position: str,
+    hierarchy_role: HierarchyRole,
+    opd_id: int | None,
+    email: str | None,
+    phone: str | None,
+    notes: str | None,
+    current_opd_id: int | None = None,
+) -> dict[str, Any]:
+    nip = _text(nip)
+    if nip is not None and (not nip.isdigit() or len(nip) != NIP_LENGTH):
+        raise DomainError(_("The NIP must be exactly %(n)d digits.", n=NIP_LENGTH), field="nip")
+    phone = _optional(phone, "phone", PHONE_MAX)
+    if phone is not None and not PHONE_RE.match(phone):
+        raise DomainError(_("Use only digits, +, spaces and dashes."), field="phone")
+    if opd_id is not None and opd_id != current_opd_id:
+        opd = db.session.get(Opd, opd_id)
+        if opd is None or not opd.active:
+            raise DomainError(_("Choose an active OPD."), field="opd_id")
+    return {
+        "name": _required(name, "name", NAME_MAX),
+        "nip": nip,
+        "position": _required(position, "position", NAME_MAX),
+        "hierarchy_role": HierarchyRole(hierarchy_role),
+        "opd_id": opd_id,
+        "email": _optional(email, "email", EMAIL_MAX),
+        "phone": phone,
+        "notes": _optional(notes, "notes", TEXT_MAX),
+    }
+
+
+def _check_nip_unique(nip: str | None, exclude_id: int | None) -> None:
+    if nip is None:
+        return
+    stmt = select(Person.id).where(Person.nip == nip)
+    if exclude_id is not None:
+        stmt = stmt.where(Person.id != exclude_id)
+    if _exists(stmt):
+        raise DomainError(_("Another official already has the NIP %(nip)s.", nip=nip), field="nip")
+
+
+def create_person(
+    *,
+    name: str,
+    position: str,
+    hierarchy_role: HierarchyRole = HierarchyRole.OTHER,
+    nip: str | None = None,
+    opd_id: int | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    notes: str | None = None,
+) -> Person:
+    values = _person_values(
+        name=name,
+        nip=nip,
+        position=position,
+        hierarchy_role=hierarchy_role,
+        opd_id=opd_id,
+        email=email,
+        phone=phone,
+        notes=notes,
+    )
+    _check_nip_unique(values["nip"], None)
+    person = Person(**values, active=True)
+    db.session.add(person)
+    _flush()
+    return person
+
+
+def update_person(
+    person: Person,
+    *,
+    name: str,
+    position: str,
+    hierarchy_role: HierarchyRole,
+    nip: str | None,
+    opd_id: int | None,
+    email: str | None,
+    phone: str | None,
+    notes: str | None,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    values = _person_values(
+        name=name,
+        nip=nip,
+        position=position,
+        hierarchy_role=hierarchy_role,
+        opd_id=opd_id,
+        email=email,
+        phone=phone,
+        notes=notes,
+        current_opd_id=person.opd_id,
+    )
+    return _update(
+        person,
+        values,
+        expected_version=expected_version,
+        original=original,
+        check=lambda: _check_nip_unique(values["nip"], person.id),
+    )
+
+
+def set_person_active(person: Person, active: bool) -> None:
+    person.active = active
+    _flush()
+
+
+# --- logins ----------------------------------------------------------------------------
+
+
+def _opd_for_user(opd_id: int | None, current_opd_id: int | None = None) -> Opd | None:
+    if opd_id is None:
+        return None
+    opd = db.session.get(Opd, opd_id)
+    if opd is None or (not opd.active and opd_id != current_opd_id):
+        raise DomainError(_("Choose an active OPD."), field="opd_id")
+    return opd
+
+
+def _person_for_user(person_id: int | None, user_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise DomainError(_("Choose an official from the list."), field="person_id")
+    taken = select(User.id).where(User.person_id == person_id)
+    if user_id is not None:
+        taken = taken.where(User.id != user_id)
+    if _exists(taken):
+        raise DomainError(_("This official already has a login."), field="person_id")
+    return person
+
+
+def create_account(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    opd_id: int | None,
+    person_id: int | None,
+    password: str | None,
+    now: dt.datetime,
+) -> tuple[User, str | None]:
+    """Create a login; with no password one is generated and returned (shown once)."""
+    name = _required(name, "name", NAME_MAX)
+    if len(accounts.normalise_email(email)) > EMAIL_MAX:
+        raise DomainError(_("At most %(n)d characters.", n=EMAIL_MAX), field="email")
+    role = Role(role)
+    opd = _opd_for_user(opd_id)
+    accounts.validate_role_opd(role, opd)
+    person = _person_for_user(person_id, None)
+    generated = None
+    if not password:
+        password = generated = accounts.generate_password()
+    user = accounts.create_user(
+        email=email, name=name, role=role, password=password, opd=opd, person=person, now=now
+    )
+    return user, generated
+
+
+def update_account(
+    user: User,
+    *,
+    name: str,
+    role: Role,
+    opd_id: int | None,
+    person_id: int | None,
+    actor: User,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    role = Role(role)
+    values = {
+        "name": _required(name, "name", NAME_MAX),
+        "role": role,
+        "opd_id": opd_id,
+        "person_id": person_id,
+    }
+
+    def check() -> None:
+        if user.id == actor.id and role != user.role:
+            raise DomainError(_("You cannot change your own role."), field="role")
+        opd = _opd_for_user(opd_id, user.opd_id)
+        accounts.validate_role_opd(role, opd)
+        _person_for_user(person_id, user.id)
+
+    return _update(user, values, expected_version=expected_version, original=original, check=check)
+
+
+def set_account_active(user: User, active: bool, *, actor: User) -> None:
+    accounts.set_active(user, active, actor=actor)
+
+
+def reset_password(user: User, *, actor: User, now: dt.datetime) -> str:
+    """Give ``user`` a new generated password and return it (to be shown once)."""
+    if user.id == actor.id:
+        raise DomainError(_("Change your own password on the My account page."))
+    password = accounts.generate_password()
+    accounts.set_password(user, password, now=now)
+    return password
+
+
+# --- thematic areas --------------------------------------------------------------------
+
+
+def _area_values(
+    *,
+    year: int,
+    code: str,
+    name: str,
+    description: str | None,
+    is_priority: bool,
+    sort_order: int,
+) -> dict[str, Any]:
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("Enter a year between 2000 and 2100."), field="year")
+    return {
+        "year": year,
+        "code": _code(code, AREA_CODE_MAX),
+        "name": _required(name, "name", NAME_MAX),
+        "description": _optional(description, "description", TEXT_MAX),
+        "is_priority": bool(is_priority),
+        "sort_order": sort_order,
+    }
+
+
+def _check_area_unique(year: int, code: str, exclude_id: int | None) -> None:
+    stmt = select(ThematicArea.id).where(
+        ThematicArea.year == year, func.upper(ThematicArea.code) == code
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(ThematicArea.id != exclude_id)
+    if _exists(stmt):
+        raise DomainError(
+            _(
+                "A thematic area with the code %(code)s already exists for %(year)d.",
+                code=code,
+                year=year,
+            ),
+            field="code",
+        )
+
+
+def create_thematic_area(
+    *,
+    year: int,
+    code: str,
+    name: str,
+    description: str | None = None,
+    is_priority: bool = False,
+    sort_order: int = 100,
+) -> ThematicArea:
+    values = _area_values(
+        year=year,
+        code=code,
+        name=name,
+        description=description,
+        is_priority=is_priority,
+        sort_order=sort_order,
+    )
+    _check_area_unique(values["year"], values["code"], None)
+    area = ThematicArea(**values, active=True)
+    db.session.add(area)
+    _flush()
+    return area
+
+
+def update_thematic_area(
+    area: ThematicArea,
+    *,
+    year: int,
+    code: str,
+    name: str,
+    description: str | None,
+    is_priority: bool,
+    sort_order: int,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    values = _area_values(
+        year=year,
+        code=code,
+        name=name,
+        description=description,
+        is_priority=is_priority,
+        sort_order=sort_order,
+    )
+    return _update(
+        area,
+        values,
+        expected_version=expected_version,
+        original=original,
+        check=lambda: _check_area_unique(values["year"], values["code"], area.id),
+    )
+
+
+def set_thematic_area_active(area: ThematicArea, active: bool) -> None:
+    area.active = active
+    _flush()
