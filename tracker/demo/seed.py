@@ -93,7 +93,8 @@ class DemoReport:
             for role, email, password in self.credentials
         ]
         lines += [
-            f"Masuk di {LOGIN_PATH} (mis. http://127.0.0.1:5000{LOGIN_PATH}) dan ganti kata "
+            f"Masuk di {LOGIN_PATH} (mis. http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+            f"{LOGIN_PATH}) dan ganti kata "
             "sandi setelah masuk.",
             f"Salinan disimpan di {self._file_hint()} (mode 0600); hapus setelah dicatat.",
         ]
