@@ -1,0 +1,1081 @@
+"""Last year's notes: reports, findings, recommendations, follow-ups, reviews, repayments,
+and the semester monitoring matrix.
+
+Rules (the legal facts are in DESIGN.md):
+
+* Deadline: officials respond within 60 days of receiving the report (UU 15/2004 Pasal 20;
+  Peraturan BPK 2/2017 Pasal 3), so a recommendation's default due date is the date the
+  report was received + 60 calendar days. Correcting the report's date received moves the
+  due dates that were still that default.
+* Outcomes (Peraturan BPK 2/2017, numbered 1-4 by BPK) are set only by the Inspektorat
+  (``MANAGE_FINDINGS``): 2 ``belum_sesuai`` needs a new deadline, which becomes the
+  recommendation's due date; 4 ``tidak_dapat_ditindaklanjuti`` needs one of the lawful
+  reasons. One review per recommendation per semester; reviewing again within the same
+  semester corrects it (the audit log keeps what it said before); the current outcome is the
+  review of the latest semester.
+* Not reviewed yet: shown as such in the lists, and reported as 3 (belum ditindaklanjuti)
+  in the monitoring matrix, which knows only BPK's four outcomes.
+* Completion rate = recommendations whose outcome is 1 (sesuai) ÷ all recommendations,
+  outcome 4 included in the denominator (BPK's practice).
+* A follow-up is submitted by an answering user of the recommendation's OPD; none is taken
+  once the outcome is 1 or 4 (the Inspektorat reopens by reviewing again).
+* Repayments of a financial finding add up to ``paid``; ``balance`` = value − paid; a
+  repayment above the balance is refused. A financial finding is charged to one OPD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import FileStorage
+
+from tracker.extensions import db
+from tracker.i18n import WIB, to_wib
+from tracker.models import Opd
+from tracker.models.finding import (
+    EvidenceKind,
+    Finding,
+    FindingEvidence,
+    FollowUp,
+    Grade,
+    Outcome,
+    Recommendation,
+    RecommendationReview,
+    Repayment,
+    Report,
+    ReportKind,
+    UnfollowableReason,
+)
+from tracker.permissions import P, can_answer_recommendation, has_permission
+from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.grades import grade_for, to_score
+from tracker.services.records import apply_changes
+from tracker.uploads import delete_stored, store_upload
+
+RESPONSE_DAYS = 60
+TEXT_MAX = 10_000
+TITLE_MAX = 500
+NUMBER_MAX = 20
+REPORT_NUMBER_MAX = 100
+ISSUER_MAX = 200
+REPORT_TITLE_MAX = 300
+URL_MAX = 500
+LABEL_MAX = 200
+MAX_EVIDENCE = 10
+MONEY_MAX = Decimal("9999999999999999.99")
+PERIOD_RE = re.compile(r"^(\d{4})-S([12])$")
+CENT = Decimal("0.01")
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def today_of(now: dt.datetime) -> dt.date:
+    """The date in WIB of a UTC moment."""
+    return to_wib(now).date()
+
+
+def default_due_on(received_on: dt.date) -> dt.date:
+    """60 calendar days after the report was received."""
+    return received_on + dt.timedelta(days=RESPONSE_DAYS)
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _required(value: str | None, field: str, limit: int) -> str:
+    text = _text(value)
+    if text is None:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def _optional(value: str | None, field: str, limit: int) -> str | None:
+    text = _text(value)
+    if text is not None and len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def _number(value: str | None, field: str = "number") -> str:
+    number = _required(value, field, NUMBER_MAX)
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.\-/]*", number):
+        raise DomainError(
+            _("Use digits, letters, dots, dashes or slashes, e.g. 1, 2.a or 3.1."), field=field
+        )
+    return number
+
+
+def _flush() -> None:
+    """Flush; a concurrent edit or a race on a unique value becomes a domain error."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            _(
+                "This record was changed by someone else while you were editing it. "
+                "Your changes were not saved; review the current values and try again."
+            )
+        ) from exc
+    except IntegrityError as exc:
+        raise DomainError(
+            _("The record could not be saved because it clashes with another record.")
+        ) from exc
+
+
+def _check_version(
+    record: Any,
+    values: Mapping[str, Any],
+    expected_version: int | None,
+    original: Mapping[str, Any] | None,
+) -> None:
+    """Refuse a stale form first, so the user sees what changed meanwhile."""
+    if expected_version is not None and record.version != expected_version:
+        apply_changes(record, values, expected_version=expected_version, original=original)
+
+
+def _require_manager(actor: Any) -> None:
+    if not has_permission(actor, P.MANAGE_FINDINGS):
+        raise NotAllowed(_("Only the Inspektorat records reports, findings and reviews."))
+
+
+def parse_rupiah(text: str | int | Decimal | None) -> Decimal | None:
+    """An amount of rupiah typed the Indonesian way: '12.500.000', '12.500.000,50',
+    'Rp 12500000', or '12500000.50'. Empty → None; anything else raises DomainError."""
+    if text is None:
+        return None
+    if isinstance(text, int | Decimal):
+        value = Decimal(text)
+    else:
+        raw = re.sub(r"(?i)^\s*rp\.?\s*", "", text).replace(" ", "").replace("\u00a0", "")
+        if not raw:
+            return None
+        if not re.fullmatch(r"[0-9.,]+", raw):
+            raise DomainError(_("Enter an amount in rupiah, e.g. 12.500.000."), field="amount")
+        if "," in raw and "." in raw:
+            if raw.rfind(",") < raw.rfind("."):  # 12,500,000.50
+                raw = raw.replace(",", "")
+            else:  # 12.500.000,50
+                raw = raw.replace(".", "").replace(",", ".")
+        elif "," in raw:
+            head, _sep, tail = raw.rpartition(",")
+            if raw.count(",") == 1 and len(tail) in (1, 2):
+                raw = f"{head}.{tail}"  # 1500,5
+            elif re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+                raw = raw.replace(",", "")
+            else:
+                raise DomainError(_("Enter an amount in rupiah, e.g. 12.500.000."), field="amount")
+        elif "." in raw:
+            if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
+                raw = raw.replace(".", "")  # 12.500.000
+            elif raw.count(".") == 1 and len(raw.rpartition(".")[2]) in (1, 2):
+                pass  # 1500.50
+            else:
+                raise DomainError(_("Enter an amount in rupiah, e.g. 12.500.000."), field="amount")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise DomainError(
+                _("Enter an amount in rupiah, e.g. 12.500.000."), field="amount"
+            ) from None
+    if value != value.quantize(CENT):
+        raise DomainError(_("Use at most two decimals."), field="amount")
+    if value > MONEY_MAX:
+        raise DomainError(_("The amount is too large."), field="amount")
+    return value.quantize(CENT)
+
+
+def completion_rate(settled: int, total: int) -> Decimal | None:
+    """Percentage of recommendations with outcome 1, two decimals; None when there are none."""
+    if total <= 0:
+        return None
+    if not 0 <= settled <= total:
+        raise ValueError("settled must be between 0 and total")
+    return (Decimal(settled) * 100 / Decimal(total)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- semesters -------------------------------------------------------------------------
+
+
+def period_of(day: dt.date) -> str:
+    """'2023-S1' for January–June, '2023-S2' for July–December."""
+    return f"{day.year:04d}-S{1 if day.month <= 6 else 2}"
+
+
+def parse_period(text: str | None, field: str = "period") -> str:
+    match = PERIOD_RE.match((text or "").strip())
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise DomainError(_("Choose a semester, e.g. 2023-S2."), field=field)
+    return match.group(0)
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    match = PERIOD_RE.match(period)
+    if not match:
+        raise ValueError(period)
+    year, half = int(match.group(1)), int(match.group(2))
+    if half == 1:
+        return dt.date(year, 1, 1), dt.date(year, 6, 30)
+    return dt.date(year, 7, 1), dt.date(year, 12, 31)
+
+
+def period_label(period: str) -> str:
+    """'Semester II 2023'."""
+    year, half = period.split("-S")
+    return _("Semester %(half)s %(year)s", half="I" if half == "1" else "II", year=year)
+
+
+def previous_period(period: str) -> str:
+    year, half = period.split("-S")
+    return f"{year}-S1" if half == "2" else f"{int(year) - 1:04d}-S2"
+
+
+def periods_between(first: str, last: str) -> list[str]:
+    """Semesters from ``last`` back to ``first`` (newest first)."""
+    out = []
+    current = last
+    while current >= first and len(out) < 400:
+        out.append(current)
+        current = previous_period(current)
+    return out
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+def _report_values(
+    *,
+    kind: ReportKind,
+    year: int,
+    number: str,
+    title: str | None,
+    issuer: str,
+    issued_on: dt.date,
+    received_on: dt.date,
+    grade: Grade | None,
+    score: Decimal | None,
+    note: str | None,
+    today: dt.date,
+) -> dict[str, Any]:
+    kind = ReportKind(kind)
+    if not 2000 <= int(year) <= 2100:
+        raise DomainError(_("Enter a year between 2000 and 2100."), field="year")
+    if issued_on is None:
+        raise DomainError(_("This field is required."), field="issued_on")
+    if received_on is None:
+        raise DomainError(_("This field is required."), field="received_on")
+    if received_on < issued_on:
+        raise DomainError(_("The report cannot be received before its date."), field="received_on")
+    if received_on > today:
+        raise DomainError(_("The date received cannot be in the future."), field="received_on")
+    if score is not None:
+        score = to_score(score)
+    if (grade is not None or score is not None) and not kind.has_grade:
+        raise DomainError(
+            _("Only evaluation reports (LHE) carry a grade and a score."), field="grade"
+        )
+    if score is not None:
+        derived = grade_for(score)
+        if grade is not None and Grade(grade) is not derived:
+            raise DomainError(
+                _(
+                    "A score of %(score)s earns the grade %(grade)s; leave the grade empty "
+                    "or correct the score.",
+                    score=str(score).replace(".", ","),
+                    grade=derived.value,
+                ),
+                field="grade",
+            )
+        grade = derived
+    return {
+        "kind": kind,
+        "year": int(year),
+        "number": _required(number, "number", REPORT_NUMBER_MAX),
+        "title": _optional(title, "title", REPORT_TITLE_MAX),
+        "issuer": _required(issuer, "issuer", ISSUER_MAX),
+        "issued_on": issued_on,
+        "received_on": received_on,
+        "grade": Grade(grade) if grade else None,
+        "score": score,
+        "note": _optional(note, "note", TEXT_MAX),
+    }
+
+
+def _check_report_unique(kind: ReportKind, number: str, exclude_id: int | None) -> None:
+    stmt = select(Report.id).where(Report.kind == kind, func.lower(Report.number) == number.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Report.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise DomainError(
+            _(
+                "A %(kind)s with the number %(number)s already exists.",
+                kind=kind.short,
+                number=number,
+            ),
+            field="number",
+        )
+
+
+def create_report(actor: Any, *, now: dt.datetime, **fields: Any) -> Report:
+    _require_manager(actor)
+    values = _report_values(**fields, today=today_of(now))
+    _check_report_unique(values["kind"], values["number"], None)
+    report = Report(**values)
+    db.session.add(report)
+    _flush()
+    return report
+
+
+def update_report(
+    actor: Any,
+    report: Report,
+    *,
+    now: dt.datetime,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, tuple[Any, Any]]:
+    _require_manager(actor)
+    plain = {k: fields[k] for k in ("kind", "year", "number", "issuer", "received_on")}
+    _check_version(report, plain, expected_version, original)
+    values = _report_values(**fields, today=today_of(now))
+    _check_report_unique(values["kind"], values["number"], report.id)
+    old_default = default_due_on(report.received_on)
+    changed = apply_changes(report, values, expected_version=expected_version, original=original)
+    if "received_on" in changed:
+        new_default = default_due_on(values["received_on"])
+        for finding in report.findings:
+            for rec in finding.recommendations:
+                if rec.original_due_on == old_default:
+                    if rec.due_on == rec.original_due_on:
+                        rec.due_on = new_default
+                    rec.original_due_on = new_default
+    _flush()
+    return changed
+
+
+def delete_report(actor: Any, report: Report) -> None:
+    _require_manager(actor)
+    if report.findings:
+        raise DomainError(_("This report has findings; delete them first or keep the report."))
+    db.session.delete(report)
+    _flush()
+
+
+# --- findings --------------------------------------------------------------------------
+
+
+def _opds(opd_ids: Iterable[int], current: Iterable[Opd] = ()) -> list[Opd]:
+    ids = sorted({int(i) for i in opd_ids})
+    if not ids:
+        raise DomainError(_("Choose at least one responsible OPD."), field="opd_ids")
+    keep = {o.id for o in current}
+    opds = list(db.session.scalars(select(Opd).where(Opd.id.in_(ids)).order_by(Opd.sort_order)))
+    if len(opds) != len(ids) or any(not o.active and o.id not in keep for o in opds):
+        raise DomainError(_("Choose active OPDs from the list."), field="opd_ids")
+    return opds
+
+
+def _finding_values(
+    *,
+    number: str,
+    title: str,
+    condition: str | None,
+    criteria: str | None,
+    cause: str | None,
+    effect: str | None,
+    is_financial: bool,
+    amount_to_recover: Decimal | str | None,
+) -> dict[str, Any]:
+    amount = None
+    if is_financial:
+        try:
+            amount = parse_rupiah(amount_to_recover)
+        except DomainError as exc:
+            raise DomainError(exc.message, field="amount_to_recover") from None
+        if amount is None or amount <= 0:
+            raise DomainError(
+                _("A financial finding needs the amount to recover."), field="amount_to_recover"
+            )
+    return {
+        "number": _number(number),
+        "title": _required(title, "title", TITLE_MAX),
+        "condition": _optional(condition, "condition", TEXT_MAX),
+        "criteria": _optional(criteria, "criteria", TEXT_MAX),
+        "cause": _optional(cause, "cause", TEXT_MAX),
+        "effect": _optional(effect, "effect", TEXT_MAX),
+        "is_financial": bool(is_financial),
+        "amount_to_recover": amount,
+    }
+
+
+def _check_finding_unique(report: Report, number: str, exclude_id: int | None) -> None:
+    stmt = select(Finding.id).where(
+        Finding.report_id == report.id, func.lower(Finding.number) == number.lower()
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Finding.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise DomainError(
+            _("This report already has a finding number %(number)s.", number=number),
+            field="number",
+        )
+
+
+def _check_financial_opds(values: Mapping[str, Any], opds: Sequence[Opd]) -> None:
+    if values["is_financial"] and len(opds) != 1:
+        raise DomainError(
+            _(
+                "A financial finding is charged to one OPD, so that its value and "
+                "repayments add up per OPD. Record one finding per OPD."
+            ),
+            field="opd_ids",
+        )
+
+
+def create_finding(actor: Any, report: Report, *, opd_ids: Iterable[int], **fields: Any) -> Finding:
+    _require_manager(actor)
+    values = _finding_values(**fields)
+    opds = _opds(opd_ids)
+    _check_financial_opds(values, opds)
+    _check_finding_unique(report, values["number"], None)
+    finding = Finding(report=report, opds=opds, **values)
+    db.session.add(finding)
+    _flush()
+    return finding
+
+
+def update_finding(
+    actor: Any,
+    finding: Finding,
+    *,
+    opd_ids: Iterable[int],
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, tuple[Any, Any]]:
+    _require_manager(actor)
+    plain = {k: fields[k] for k in ("number", "title", "is_financial")}
+    _check_version(finding, plain, expected_version, original)
+    values = _finding_values(**fields)
+    opds = _opds(opd_ids, finding.opds)
+    _check_financial_opds(values, opds)
+    _check_finding_unique(finding.report, values["number"], finding.id)
+    chosen = {o.id for o in opds}
+    for rec in finding.recommendations:
+        if rec.opd_id not in chosen:
+            raise DomainError(
+                _(
+                    "Recommendation %(number)s is addressed to %(opd)s; keep that OPD or "
+                    "address the recommendation to another OPD first.",
+                    number=rec.number,
+                    opd=rec.opd.code,
+                ),
+                field="opd_ids",
+            )
+    if not values["is_financial"] and finding.repayments:
+        raise DomainError(
+            _("This finding has repayments; it stays a financial finding."),
+            field="is_financial",
+        )
+    if values["amount_to_recover"] is not None and values["amount_to_recover"] < finding.paid:
+        raise DomainError(
+            _("The value cannot be below what has already been repaid."),
+            field="amount_to_recover",
+        )
+    changed = apply_changes(finding, values, expected_version=expected_version, original=original)
+    if {o.id for o in finding.opds} != chosen:
+        finding.opds = list(opds)
+        changed["opd_ids"] = ((), tuple(sorted(chosen)))
+        finding.updated_at = dt.datetime.now(dt.UTC)  # an UPDATE, so the version moves
+    _flush()
+    return changed
+
+
+def _has_history(rec: Recommendation) -> bool:
+    return bool(rec.follow_ups or rec.reviews)
+
+
+def delete_finding(actor: Any, finding: Finding) -> None:
+    _require_manager(actor)
+    if finding.repayments or any(_has_history(r) for r in finding.recommendations):
+        raise DomainError(
+            _(
+                "This finding already has follow-ups, reviews or repayments; it is kept "
+                "for the record."
+            )
+        )
+    db.session.delete(finding)
+    _flush()
+
+
+# --- recommendations -------------------------------------------------------------------
+
+
+def _rec_values(finding: Finding, *, number: str, text: str, opd_id: int | None) -> dict[str, Any]:
+    if opd_id is None or int(opd_id) not in {o.id for o in finding.opds}:
+        raise DomainError(_("Choose one of the finding's responsible OPDs."), field="opd_id")
+    return {
+        "number": _number(number),
+        "text": _required(text, "text", TEXT_MAX),
+        "opd_id": int(opd_id),
+    }
+
+
+def _check_rec_unique(finding: Finding, number: str, exclude_id: int | None) -> None:
+    stmt = select(Recommendation.id).where(
+        Recommendation.finding_id == finding.id,
+        func.lower(Recommendation.number) == number.lower(),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Recommendation.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise DomainError(
+            _("This finding already has a recommendation number %(number)s.", number=number),
+            field="number",
+        )
+
+
+def create_recommendation(
+    actor: Any,
+    finding: Finding,
+    *,
+    number: str,
+    text: str,
+    opd_id: int | None,
+    due_on: dt.date | None = None,
+) -> Recommendation:
+    """Add a recommendation; with no due date, 60 days after the report was received."""
+    _require_manager(actor)
+    values = _rec_values(finding, number=number, text=text, opd_id=opd_id)
+    _check_rec_unique(finding, values["number"], None)
+    due = due_on or default_due_on(finding.report.received_on)
+    if due < finding.report.received_on:
+        raise DomainError(
+            _("The due date cannot be before the report was received."), field="due_on"
+        )
+    rec = Recommendation(**values, original_due_on=due, due_on=due)
+    finding.recommendations.append(rec)
+    db.session.add(rec)
+    _flush()
+    return rec
+
+
+def update_recommendation(
+    actor: Any,
+    rec: Recommendation,
+    *,
+    number: str,
+    text: str,
+    opd_id: int | None,
+    due_on: dt.date | None,
+    expected_version: int | None,
+    original: Mapping[str, Any] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    _require_manager(actor)
+    _check_version(
+        rec, {"number": number, "text": text, "opd_id": opd_id}, expected_version, original
+    )
+    finding = rec.finding
+    values = _rec_values(finding, number=number, text=text, opd_id=opd_id)
+    _check_rec_unique(finding, values["number"], rec.id)
+    due = due_on or rec.due_on
+    if due < finding.report.received_on:
+        raise DomainError(
+            _("The due date cannot be before the report was received."), field="due_on"
+        )
+    values["due_on"] = due
+    if rec.due_on == rec.original_due_on and not any(
+        r.outcome is Outcome.BELUM_SESUAI for r in rec.reviews
+    ):
+        values["original_due_on"] = due
+    changed = apply_changes(rec, values, expected_version=expected_version, original=original)
+    _flush()
+    return changed
+
+
+def delete_recommendation(actor: Any, rec: Recommendation) -> None:
+    _require_manager(actor)
+    if _has_history(rec):
+        raise DomainError(
+            _("This recommendation already has follow-ups or reviews; it is kept for the record.")
+        )
+    rec.finding.recommendations.remove(rec)
+    db.session.delete(rec)
+    _flush()
+
+
+# --- follow-ups and evidence -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileEvidence:
+    upload: FileStorage
+    refers_to_on: dt.date | None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    url: str
+    refers_to_on: dt.date | None
+    label: str | None = None
+
+
+def check_url(url: str, field: str = "links") -> str:
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
+        raise DomainError(_("Enter a web address starting with http:// or https://."), field=field)
+    return url
+
+
+def _evidence_date(day: dt.date | None, today: dt.date, field: str) -> dt.date:
+    if day is None:
+        raise DomainError(_("Enter the date the evidence refers to."), field=field)
+    if day > today:
+        raise DomainError(_("The evidence cannot refer to a future date."), field=field)
+    if day.year < 2000:
+        raise DomainError(_("Enter a date from 2000 on."), field=field)
+    return day
+
+
+def _store_evidence(
+    files: Sequence[FileEvidence], links: Sequence[LinkEvidence], today: dt.date
+) -> list[FindingEvidence]:
+    """Check every item first, then keep the files; a refused file removes those kept."""
+    if len(files) + len(links) > MAX_EVIDENCE:
+        raise DomainError(
+            _("At most %(n)d evidence items at a time.", n=MAX_EVIDENCE), field="files"
+        )
+    rows: list[FindingEvidence] = []
+    for link in links:
+        rows.append(
+            FindingEvidence(
+                kind=EvidenceKind.LINK,
+                url=check_url(link.url),
+                label=_optional(link.label, "links", LABEL_MAX),
+                refers_to_on=_evidence_date(link.refers_to_on, today, "links"),
+            )
+        )
+    dates = [_evidence_date(f.refers_to_on, today, "files") for f in files]
+    kept: list[str] = []
+    try:
+        for item, day in zip(files, dates, strict=True):
+            stored = store_upload(item.upload, today=today)
+            kept.append(stored.stored_name)
+            rows.append(
+                FindingEvidence(
+                    kind=EvidenceKind.FILE,
+                    stored_name=stored.stored_name,
+                    original_name=stored.original_name[:200],
+                    content_type=stored.content_type,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                    label=_optional(item.label, "files", LABEL_MAX),
+                    refers_to_on=day,
+                )
+            )
+    except DomainError:
+        for name in kept:
+            delete_stored(name)
+        raise
+    return rows
+
+
+def stored_names(rows: Iterable[FindingEvidence]) -> list[str]:
+    return [r.stored_name for r in rows if r.stored_name]
+
+
+def submit_follow_up(
+    actor: Any,
+    rec: Recommendation,
+    *,
+    description: str,
+    files: Sequence[FileEvidence] = (),
+    links: Sequence[LinkEvidence] = (),
+    now: dt.datetime,
+) -> FollowUp:
+    """The responsible OPD reports what it did, with evidence files or links."""
+    if not can_answer_recommendation(rec, actor):
+        raise NotAllowed(_("Only the responsible OPD submits a follow-up of this recommendation."))
+    if rec.outcome is not None and rec.outcome.closed:
+        raise DomainError(
+            _(
+                "This recommendation is closed (%(outcome)s); no further follow-up is expected.",
+                outcome=rec.outcome.numbered,
+            )
+        )
+    text = _required(description, "description", TEXT_MAX)
+    today = today_of(now)
+    evidence = _store_evidence(files, links, today)
+    follow_up = FollowUp(author=actor, submitted_at=now, description=text, evidence=evidence)
+    rec.follow_ups.append(follow_up)
+    rec.last_follow_up_at = now
+    try:
+        _flush()
+    except DomainError:
+        for name in stored_names(evidence):
+            delete_stored(name)
+        raise
+    return follow_up
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+
+def review_periods(rec: Recommendation, today: dt.date) -> list[str]:
+    """The semesters a review may be recorded for, newest first: from the semester the
+    report was received up to the current one."""
+    return periods_between(period_of(rec.finding.report.received_on), period_of(today))
+
+
+def refresh_outcome(rec: Recommendation) -> None:
+    """Recompute the cached current outcome from the reviews (the latest semester's)."""
+    reviews = sorted(rec.reviews, key=lambda r: r.period)
+    latest = reviews[-1] if reviews else None
+    rec.outcome = latest.outcome if latest else None
+    rec.outcome_period = latest.period if latest else None
+    rec.last_reviewed_at = max((r.reviewed_at for r in reviews), default=None)
+
+
+def record_review(
+    actor: Any,
+    rec: Recommendation,
+    *,
+    period: str,
+    outcome: Outcome | str,
+    reason: UnfollowableReason | str | None = None,
+    new_due_on: dt.date | None = None,
+    note: str | None = None,
+    now: dt.datetime,
+) -> RecommendationReview:
+    """Set BPK's outcome of ``rec`` for a semester (only the Inspektorat)."""
+    if not has_permission(actor, P.MANAGE_FINDINGS):
+        raise NotAllowed(_("Only the Inspektorat sets the outcome of a recommendation."))
+    today = today_of(now)
+    period = parse_period(period)
+    if period > period_of(today):
+        raise DomainError(_("The semester cannot be in the future."), field="period")
+    start, end = period_bounds(period)
+    if end < rec.finding.report.received_on:
+        raise DomainError(
+            _("The report was received after this semester; choose a later one."),
+            field="period",
+        )
+    try:
+        outcome = Outcome(outcome)
+    except ValueError:
+        raise DomainError(_("Choose one of the four outcomes."), field="outcome") from None
+    note = _optional(note, "note", TEXT_MAX)
+    if outcome is Outcome.BELUM_SESUAI:
+        if new_due_on is None:
+            raise DomainError(
+                _("Outcome 2 (not yet matching) needs a new deadline."), field="new_due_on"
+            )
+        earliest = today if period == period_of(today) else start
+        if new_due_on <= earliest:
+            raise DomainError(
+                _("The new deadline must be after %(date)s.", date=earliest.isoformat()),
+                field="new_due_on",
+            )
+    else:
+        new_due_on = None
+    if outcome is Outcome.TIDAK_DAPAT_DITINDAKLANJUTI:
+        if not reason:
+            raise DomainError(
+                _("Outcome 4 (cannot be followed up) needs one of the lawful reasons."),
+                field="reason",
+            )
+        try:
+            reason = UnfollowableReason(reason)
+        except ValueError:
+            raise DomainError(_("Choose one of the lawful reasons."), field="reason") from None
+    else:
+        reason = None
+
+    review = next((r for r in rec.reviews if r.period == period), None)
+    if review is None:
+        review = RecommendationReview(period=period)
+        rec.reviews.append(review)
+        db.session.add(review)
+    review.outcome = outcome
+    review.reason = reason  # type: ignore[assignment]
+    review.new_due_on = new_due_on
+    review.note = note
+    review.reviewer = actor
+    review.reviewed_at = now
+    latest = max(r.period for r in rec.reviews)
+    if outcome is Outcome.BELUM_SESUAI and period == latest and new_due_on is not None:
+        rec.due_on = new_due_on
+    refresh_outcome(rec)
+    _flush()
+    return review
+
+
+# --- repayments ------------------------------------------------------------------------
+
+
+def add_repayment(
+    actor: Any,
+    finding: Finding,
+    *,
+    paid_on: dt.date | None,
+    amount: Decimal | str | None,
+    note: str | None = None,
+    evidence: FileEvidence | None = None,
+    now: dt.datetime,
+) -> Repayment:
+    """Record a deposit (setoran) against a financial finding, up to its balance."""
+    _require_manager(actor)
+    if not finding.is_financial or finding.amount_to_recover is None:
+        raise DomainError(_("Only a financial finding takes repayments."))
+    today = today_of(now)
+    if paid_on is None:
+        raise DomainError(_("This field is required."), field="paid_on")
+    if paid_on > today:
+        raise DomainError(_("The repayment date cannot be in the future."), field="paid_on")
+    value = parse_rupiah(amount)
+    if value is None:
+        raise DomainError(_("This field is required."), field="amount")
+    if value <= 0:
+        raise DomainError(_("Enter an amount above zero."), field="amount")
+    balance = finding.balance or Decimal(0)
+    if value > balance:
+        raise DomainError(
+            _(
+                "The repayment of %(amount)s exceeds the balance of %(balance)s.",
+                amount=format_rupiah(value),
+                balance=format_rupiah(balance),
+            ),
+            field="amount",
+        )
+    rows = []
+    if evidence is not None:
+        rows = _store_evidence(
+            [FileEvidence(evidence.upload, evidence.refers_to_on or paid_on, evidence.label)],
+            [],
+            today,
+        )
+    repayment = Repayment(
+        paid_on=paid_on,
+        amount=value,
+        note=_optional(note, "note", TEXT_MAX),
+        recorded_by=actor,
+        evidence=rows,
+    )
+    finding.repayments.append(repayment)
+    # Touch the finding: its version check serialises concurrent repayments.
+    finding.updated_at = now
+    try:
+        _flush()
+    except DomainError:
+        for name in stored_names(rows):
+            delete_stored(name)
+        raise
+    return repayment
+
+
+def delete_repayment(actor: Any, repayment: Repayment, *, now: dt.datetime) -> list[str]:
+    """Remove a mistaken repayment; returns the stored files to delete after the commit."""
+    _require_manager(actor)
+    names = stored_names(repayment.evidence)
+    finding = repayment.finding
+    finding.repayments.remove(repayment)
+    db.session.delete(repayment)
+    finding.updated_at = now
+    _flush()
+    return names
+
+
+def format_rupiah(value: Decimal | int | None, locale: str | None = None) -> str:
+    """'Rp 12.500.000' (Indonesian grouping); cents only when there are some."""
+    if value is None:
+        return ""
+    from flask_babel import format_decimal
+
+    amount = Decimal(value)
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    if locale:
+        from babel.numbers import format_decimal as babel_format
+
+        text = babel_format(amount, format=pattern, locale=locale)
+    else:
+        text = format_decimal(amount, format=pattern)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {text.lstrip('-')}"
+
+
+# --- the monitoring matrix -------------------------------------------------------------
+
+
+@dataclass
+class MatrixRow:
+    recommendation: Recommendation
+    finding: Finding
+    first_of_finding: bool
+    number: str
+    outcome: Outcome
+    review: RecommendationReview | None
+    due_on: dt.date
+    overdue: bool
+    follow_ups: list[FollowUp]
+    value: Decimal | None = None
+    paid: Decimal | None = None
+    balance: Decimal | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        return self.review is not None
+
+
+@dataclass
+class MatrixGroup:
+    report: Report
+    rows: list[MatrixRow] = field(default_factory=list)
+
+
+@dataclass
+class Totals:
+    opd: Opd | None
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    not_reviewed: int = 0
+    value: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def balance(self) -> Decimal:
+        return self.value - self.paid
+
+    @property
+    def rate(self) -> Decimal | None:
+        return completion_rate(self.counts[Outcome.SESUAI], self.total)
+
+    def add(self, row: MatrixRow) -> None:
+        self.counts[row.outcome] += 1
+        if not row.reviewed:
+            self.not_reviewed += 1
+        if row.value is not None:
+            self.value += row.value
+            self.paid += row.paid or Decimal(0)
+
+
+@dataclass
+class Matrix:
+    period: str
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+    groups: list[MatrixGroup]
+    per_opd: list[Totals]
+    overall: Totals
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+
+def _as_of(rec: Recommendation, end: dt.date) -> tuple[RecommendationReview | None, dt.date]:
+    """The review in force at the end of a semester and the deadline then."""
+    review = None
+    due = rec.original_due_on
+    for r in sorted(rec.reviews, key=lambda r: r.period):
+        if period_bounds(r.period)[1] > end:
+            break
+        review = r
+        if r.outcome is Outcome.BELUM_SESUAI and r.new_due_on is not None:
+            due = r.new_due_on
+    return review, due
+
+
+def build_matrix(
+    recommendations: Sequence[Recommendation], period: str, *, today: dt.date
+) -> Matrix:
+    """The semester's monitoring matrix from recommendations loaded with their finding,
+    report, OPD, reviews, follow-ups and the finding's repayments (no queries here).
+
+    Each recommendation shows the outcome of its review in force at the end of the semester
+    (none yet: 3), the follow-ups submitted up to then, and for a financial finding (on its
+    first row) the value, the repayments up to then and the balance."""
+    start, end = period_bounds(period)
+    as_of = min(end, today)
+    end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=WIB)
+    groups: dict[int, MatrixGroup] = {}
+    per_opd: dict[int, Totals] = {}
+    overall = Totals(None)
+    seen_findings: set[int] = set()
+    counter: dict[int, int] = defaultdict(int)
+    finding_no: dict[int, int] = {}
+    ordered = sorted(
+        (r for r in recommendations if r.finding.report.received_on <= end),
+        key=lambda r: (
+            r.finding.report.year,
+            list(ReportKind).index(r.finding.report.kind),
+            r.finding.report.number,
+            len(r.finding.number),
+            r.finding.number,
+            r.finding.id,
+            len(r.number),
+            r.number,
+            r.id,
+        ),
+    )
+    for rec in ordered:
+        finding = rec.finding
+        report = finding.report
+        group = groups.setdefault(report.id, MatrixGroup(report))
+        first = finding.id not in seen_findings
+        seen_findings.add(finding.id)
+        if first:
+            counter[report.id] += 1
+            finding_no[finding.id] = counter[report.id]
+        review, due = _as_of(rec, end)
+        outcome = review.outcome if review else Outcome.BELUM_DITINDAKLANJUTI
+        row = MatrixRow(
+            recommendation=rec,
+            finding=finding,
+            first_of_finding=first,
+            number=f"{finding_no[finding.id]}.{rec.number}",
+            outcome=outcome,
+            review=review,
+            due_on=due,
+            overdue=due < as_of and not outcome.closed,
+            follow_ups=[f for f in rec.follow_ups if f.submitted_at < end_at],
+        )
+        if first and finding.is_financial and finding.amount_to_recover is not None:
+            paid = sum((p.amount for p in finding.repayments if p.paid_on <= end), Decimal(0))
+            row.value = finding.amount_to_recover
+            row.paid = paid
+            row.balance = finding.amount_to_recover - paid
+        group.rows.append(row)
+        per_opd.setdefault(rec.opd_id, Totals(rec.opd)).add(row)
+        overall.add(row)
+    opd_rows = sorted(per_opd.values(), key=lambda t: (t.opd.sort_order, t.opd.code))  # type: ignore[union-attr]
+    return Matrix(
+        period=period,
+        start=start,
+        end=end,
+        as_of=as_of,
+        groups=list(groups.values()),
+        per_opd=opd_rows,
+        overall=overall,
+    )
