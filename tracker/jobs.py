@@ -1,0 +1,208 @@
+"""Background jobs: the daily reminder run and the delivery of the outbox.
+
+Unlike services, these functions commit: each outbox row is written (committed) before
+it is sent, claimed atomically before sending, and marked sent right after, so
+
+* a rerun for the same date finds the rows and sends nothing twice;
+* an SMTP failure leaves the row pending with its error for the next attempt;
+* several schedulers on one PostgreSQL database act once: the daily run holds an
+  advisory lock, and a row is claimed by a conditional UPDATE that only one wins.
+
+If a process dies between handing a message to the SMTP server and recording it, the
+row stays ``sending``; after ``REMINDER_SENDING_TIMEOUT_MINUTES`` it is sent again
+(at-least-once for that narrow case — never lost).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import or_, select, text, update
+
+from tracker.extensions import db
+from tracker.mail import MailError, build_message, deliver
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderReason
+from tracker.services import reminders
+
+ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
+
+
+@dataclass
+class RunReport:
+    date: dt.date
+    dry_run: bool
+    skipped_locked: bool = False
+    recipients: int = 0
+    items: int = 0
+    already_queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.skipped_locked:
+            return f"{self.date}: penjadwal lain sedang memegang kunci; tidak ada yang dilakukan"
+        if self.dry_run:
+            return (
+                f"{self.date} (uji coba, tidak ada yang ditulis atau dikirim): "
+                f"{self.recipients} penerima, {self.items} butir"
+            )
+        return (
+            f"{self.date}: {self.recipients} penerima baru, {self.items} butir, "
+            f"{self.already_queued} sudah diantrekan sebelumnya, {self.sent} terkirim, "
+            f"{self.failed} gagal (akan dicoba lagi)"
+        )
+
+
+@contextlib.contextmanager
+def advisory_lock(key: int = ADVISORY_LOCK_KEY) -> Iterator[bool]:
+    """A PostgreSQL session advisory lock (try, don't wait); always granted on SQLite."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+
+
+def render_digest(digest: ReminderDigest) -> tuple[str, str]:
+    """The text and HTML bodies of a digest, from what the outbox row recorded."""
+    context = _digest_context(digest)
+    with force_locale("id"):
+        return (
+            render_template("email/reminder_digest.txt", **context),
+            render_template("email/reminder_digest.html", **context),
+        )
+
+
+def _digest_context(digest: ReminderDigest) -> dict[str, object]:
+    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
+    groups: list[tuple[ReminderReason, list[dict[str, object]]]] = []
+    for reason in reminders.REASON_ORDER:
+        entries = [
+            {
+                **entry,
+                "link": base + str(entry["url"]),
+                "due": dt.date.fromisoformat(str(entry["due_on"])),
+            }
+            for entry in digest.payload
+            if entry["reason"] == reason.value
+        ]
+        if entries:
+            groups.append((reason, entries))
+    return {"digest": digest, "groups": groups, "base_url": base}
+
+
+def _send(digest: ReminderDigest, now: dt.datetime) -> None:
+    with force_locale("id"):
+        message = build_message(
+            digest.recipient_email,
+            "reminder_digest",
+            subject=digest.subject,
+            now=now,
+            **_digest_context(digest),
+        )
+    sent = deliver(message)
+    digest.message_id = sent.message_id
+    digest.transport = sent.transport
+
+
+def _claim(digest_id: int, now: dt.datetime) -> bool:
+    timeout = dt.timedelta(
+        minutes=int(current_app.config.get("REMINDER_SENDING_TIMEOUT_MINUTES", 15))
+    )
+    result = db.session.execute(
+        update(ReminderDigest)
+        .where(
+            ReminderDigest.id == digest_id,
+            or_(
+                ReminderDigest.state == DigestState.PENDING,
+                (ReminderDigest.state == DigestState.SENDING)
+                & (ReminderDigest.last_attempt_at < now - timeout),
+            ),
+        )
+        .values(
+            state=DigestState.SENDING,
+            attempts=ReminderDigest.attempts + 1,
+            last_attempt_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def deliver_pending(now: dt.datetime, *, only: list[int] | None = None) -> tuple[int, int]:
+    """Send every pending digest (or those in ``only``); returns (sent, failed)."""
+    max_attempts = int(current_app.config.get("REMINDER_MAX_ATTEMPTS", 20))
+    stmt = select(ReminderDigest.id).where(
+        ReminderDigest.state.in_([DigestState.PENDING, DigestState.SENDING])
+    )
+    if only is not None:
+        stmt = stmt.where(ReminderDigest.id.in_(only))
+    ids = list(db.session.scalars(stmt.order_by(ReminderDigest.id)))
+    db.session.commit()
+    sent = failed = 0
+    for digest_id in ids:
+        if not _claim(digest_id, now):
+            continue  # another process has it, or it is not due for a retry yet
+        digest = db.session.get(ReminderDigest, digest_id)
+        assert digest is not None
+        try:
+            _send(digest, now)
+        except MailError as exc:
+            digest.last_error = str(exc)[:2000]
+            digest.state = (
+                DigestState.FAILED if digest.attempts >= max_attempts else DigestState.PENDING
+            )
+            failed += 1
+        else:
+            digest.state = DigestState.SENT
+            digest.sent_at = now
+            digest.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def run_reminders(today: dt.date, *, now: dt.datetime, dry_run: bool = False) -> RunReport:
+    """Queue the digests for ``today`` and send what is pending."""
+    report = RunReport(date=today, dry_run=dry_run)
+    if dry_run:
+        planned = reminders.plan_digests(today)
+        report.recipients = len(planned)
+        report.items = sum(len(d.items) for d in planned)
+        db.session.rollback()
+        return report
+    with advisory_lock() as acquired:
+        if not acquired:
+            report.skipped_locked = True
+            return report
+        result = reminders.queue_digests(today, now=now)
+        db.session.commit()
+        report.recipients = len(result.created)
+        report.items = result.items
+        report.already_queued = result.existing
+        report.sent, report.failed = deliver_pending(now)
+    return report
+
+
+def resend(digest: ReminderDigest, now: dt.datetime) -> bool:
+    """Put a failed digest back in the queue and try it now; True when it went out."""
+    if digest.state not in (DigestState.FAILED, DigestState.PENDING):
+        return False
+    digest.state = DigestState.PENDING
+    db.session.commit()
+    sent, _failed = deliver_pending(now, only=[digest.id])
+    return sent == 1

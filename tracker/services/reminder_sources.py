@@ -1,0 +1,118 @@
+"""Where reminders come from: open commitments and open recommendations.
+
+An open commitment is one the OPD still has to carry out (``active``: drafts are not yet
+the OPD's, and an item reported done waits for the Inspektorat). An open recommendation
+is one whose current outcome is none yet, 2 (belum sesuai: its new deadline applies) or
+3 (belum ditindaklanjuti). The executor is the commitment's secretary (or the OPD's
+secretary), the head the commitment's head (or the OPD's head).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker.extensions import db
+from tracker.i18n import WIB
+from tracker.models import HierarchyRole, Opd, Person
+from tracker.models.commitment import Commitment
+from tracker.models.finding import Finding, Outcome, Recommendation
+from tracker.services.commitments import OVERDUE_STATUSES
+from tracker.services.reminders import OpenItem, Recipient, recipient_for
+
+HEAD_ROLES = (HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR)
+OPEN_OUTCOMES = (Outcome.BELUM_SESUAI, Outcome.BELUM_DITINDAKLANJUTI)
+
+
+def _opd_people() -> tuple[dict[int, Person], dict[int, Person]]:
+    """Each active OPD's head and secretary (the first active one of each)."""
+    people = db.session.scalars(
+        select(Person)
+        .where(
+            Person.active.is_(True),
+            Person.opd_id.is_not(None),
+            Person.hierarchy_role.in_([*HEAD_ROLES, HierarchyRole.SEKRETARIS_OPD]),
+        )
+        .options(selectinload(Person.user))
+        .order_by(Person.id)
+    ).all()
+    heads: dict[int, Person] = {}
+    secretaries: dict[int, Person] = {}
+    for person in people:
+        assert person.opd_id is not None
+        target = secretaries if person.hierarchy_role is HierarchyRole.SEKRETARIS_OPD else heads
+        target.setdefault(person.opd_id, person)
+    return heads, secretaries
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.astimezone(WIB).date() if value is not None else None
+
+
+def _pick(person: Person | None, fallback: Person | None) -> Recipient | None:
+    return recipient_for(person) or recipient_for(fallback)
+
+
+def commitment_items(today: dt.date) -> Iterator[OpenItem]:
+    heads, secretaries = _opd_people()
+    rows = db.session.scalars(
+        select(Commitment)
+        .join(Commitment.opd)
+        .where(Commitment.status.in_(OVERDUE_STATUSES), Opd.active.is_(True))
+        .options(
+            joinedload(Commitment.opd),
+            joinedload(Commitment.carried_out_by).selectinload(Person.user),
+            joinedload(Commitment.made_by).selectinload(Person.user),
+        )
+        .order_by(Commitment.id)
+    ).unique()
+    for commitment in rows:
+        statement = " ".join(commitment.statement.split())
+        yield OpenItem(
+            item_type="commitment",
+            item_id=commitment.id,
+            title=statement if len(statement) <= 160 else statement[:159] + "…",
+            opd_id=commitment.opd_id,
+            opd_name=commitment.opd.name,
+            due_on=commitment.due_on,
+            last_progress_on=_date(commitment.last_progress_at or commitment.created_at),
+            url_path=f"/commitments/{commitment.id}",
+            executor=_pick(commitment.carried_out_by, secretaries.get(commitment.opd_id)),
+            head=_pick(commitment.made_by, heads.get(commitment.opd_id)),
+        )
+
+
+def recommendation_items(today: dt.date) -> Iterator[OpenItem]:
+    heads, secretaries = _opd_people()
+    rows = db.session.scalars(
+        select(Recommendation)
+        .join(Recommendation.opd)
+        .where(
+            or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
+            Opd.active.is_(True),
+        )
+        .options(
+            joinedload(Recommendation.opd),
+            joinedload(Recommendation.finding).joinedload(Finding.report),
+        )
+        .order_by(Recommendation.id)
+    ).unique()
+    for rec in rows:
+        finding = rec.finding
+        text = " ".join(rec.text.split())
+        title = f"{finding.report.kind.label} {finding.report.year} · {text}"
+        yield OpenItem(
+            item_type="recommendation",
+            item_id=rec.id,
+            title=title if len(title) <= 160 else title[:159] + "…",
+            opd_id=rec.opd_id,
+            opd_name=rec.opd.name,
+            due_on=rec.due_on,
+            last_progress_on=_date(rec.last_follow_up_at or rec.created_at),
+            url_path=f"/findings/{rec.finding_id}#rec-{rec.id}",
+            executor=recipient_for(secretaries.get(rec.opd_id)),
+            head=recipient_for(heads.get(rec.opd_id)),
+        )

@@ -1,0 +1,314 @@
+"""Reminders: which open items need a reminder on a date D, to whom, and the outbox rows.
+
+Everything here is a function of D (so a run can be replayed) and of the database:
+
+* an open item is reminded when it is due in 7 or 1 working days, due on D (or on the
+  non-working days just before D), or overdue — overdue items repeat weekly: only when
+  no digest covered them in the 7 days before D; items with no progress for 30 days are
+  flagged on the same weekly rhythm;
+* recipients: the executor (the OPD secretary), a copy to the OPD head; items overdue for
+  more than ``REMINDER_ESCALATION_DAYS`` also go to the Sekda and the Inspektur;
+* one digest per recipient per day, whatever the number of items.
+
+Planning writes nothing; :func:`queue_digests` writes the outbox rows (flush only).
+Sending happens in :mod:`tracker.jobs`, which commits each step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from tracker.extensions import db
+from tracker.models import HierarchyRole, Person
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem, ReminderReason
+from tracker.workdays import add_working_days, is_working_day, working_days_between
+
+REASON_ORDER = list(ReminderReason)
+COVERING_STATES = (DigestState.PENDING, DigestState.SENDING, DigestState.SENT)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    person_id: int | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open commitment or recommendation, as the reminder rules see it."""
+
+    item_type: str  # "commitment" | "recommendation"
+    item_id: int
+    title: str
+    opd_id: int | None
+    opd_name: str
+    due_on: dt.date
+    last_progress_on: dt.date | None
+    url_path: str
+    executor: Recipient | None
+    head: Recipient | None
+
+
+@dataclass
+class PlannedItem:
+    item: OpenItem
+    reason: ReminderReason
+    as_role: str  # executor / head / escalation
+
+
+@dataclass
+class PlannedDigest:
+    recipient: Recipient
+    items: list[PlannedItem] = field(default_factory=list)
+
+    def grouped(self) -> list[tuple[ReminderReason, list[PlannedItem]]]:
+        return [
+            (reason, [i for i in self.items if i.reason is reason])
+            for reason in REASON_ORDER
+            if any(i.reason is reason for i in self.items)
+        ]
+
+
+Source = Callable[[dt.date], Iterable[OpenItem]]
+
+#: Where open items come from; None means the defaults (commitments, recommendations).
+SOURCES: list[Source] | None = None
+
+
+def default_sources() -> list[Source]:
+    from tracker.services.reminder_sources import commitment_items, recommendation_items
+
+    return [commitment_items, recommendation_items]
+
+
+def _config(key: str, default: int) -> int:
+    return int(current_app.config.get(key, default))
+
+
+def _covered(today: dt.date) -> set[tuple[str, int]]:
+    """Items a digest covered in the 7 days before ``today``."""
+    rows = db.session.execute(
+        select(ReminderItem.item_type, ReminderItem.item_id)
+        .join(ReminderItem.digest)
+        .where(
+            ReminderDigest.for_date > today - dt.timedelta(days=7),
+            ReminderDigest.for_date < today,
+            ReminderDigest.state.in_(COVERING_STATES),
+        )
+    )
+    return {(t, i) for t, i in rows}
+
+
+def reason_for(
+    item: OpenItem, today: dt.date, *, covered: bool, stale_days: int
+) -> ReminderReason | None:
+    """Why ``item`` is reminded on ``today`` (a working day), or None."""
+    previous = add_working_days(today, -1)
+    if item.due_on <= previous:
+        return None if covered else ReminderReason.OVERDUE
+    if item.due_on <= today:
+        return ReminderReason.DUE_TODAY
+    ahead = working_days_between(today, item.due_on)
+    if ahead == 1:
+        return ReminderReason.DUE_1
+    if ahead == 7:
+        return ReminderReason.DUE_7
+    if (
+        not covered
+        and item.last_progress_on is not None
+        and (today - item.last_progress_on).days >= stale_days
+    ):
+        return ReminderReason.STALE
+    return None
+
+
+def _leaders() -> list[Recipient]:
+    """The Sekda and the Inspektur, who receive escalations."""
+    people = db.session.scalars(
+        select(Person)
+        .where(
+            Person.active.is_(True),
+            Person.hierarchy_role.in_([HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR]),
+        )
+        .order_by(Person.hierarchy_role, Person.id)
+    ).all()
+    result = []
+    for person in people:
+        recipient = recipient_for(person)
+        if recipient is not None:
+            result.append(recipient)
+    return result
+
+
+def recipient_for(person: Person | None) -> Recipient | None:
+    """A Person's address: their login's e-mail if they have one, else their own."""
+    if person is None or not person.active:
+        return None
+    user = person.user
+    email = user.email if user is not None and user.active else person.email
+    if not email:
+        return None
+    return Recipient(
+        email.strip().lower(), person.name, person.id, user.id if user is not None else None
+    )
+
+
+def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> list[PlannedDigest]:
+    """The digests due on ``today``; writes nothing. Empty on non-working days: what falls
+    on a weekend or holiday goes out on the next working day."""
+    if not is_working_day(today):
+        return []
+    covered = _covered(today)
+    stale_days = _config("REMINDER_STALE_DAYS", 30)
+    escalation_days = _config("REMINDER_ESCALATION_DAYS", 30)
+    leaders: list[Recipient] | None = None
+    digests: dict[str, PlannedDigest] = {}
+
+    def add(recipient: Recipient | None, planned: PlannedItem) -> None:
+        if recipient is None:
+            return
+        digest = digests.setdefault(recipient.email, PlannedDigest(recipient))
+        key = (planned.item.item_type, planned.item.item_id)
+        if all((p.item.item_type, p.item.item_id) != key for p in digest.items):
+            digest.items.append(planned)
+
+    if sources is None:
+        sources = SOURCES if SOURCES is not None else default_sources()
+    for source in sources:
+        for item in source(today):
+            key = (item.item_type, item.item_id)
+            reason = reason_for(item, today, covered=key in covered, stale_days=stale_days)
+            if reason is None:
+                continue
+            if reason is ReminderReason.OVERDUE and (today - item.due_on).days > escalation_days:
+                reason = ReminderReason.ESCALATED
+            add(item.executor, PlannedItem(item, reason, "executor"))
+            add(item.head, PlannedItem(item, reason, "head"))
+            if reason is ReminderReason.ESCALATED:
+                if leaders is None:
+                    leaders = _leaders()
+                for leader in leaders:
+                    add(leader, PlannedItem(item, reason, "escalation"))
+    for digest in digests.values():
+        digest.items.sort(key=lambda p: (REASON_ORDER.index(p.reason), p.item.due_on, p.item.title))
+    return sorted(digests.values(), key=lambda d: d.recipient.email)
+
+
+def subject_for(digest: PlannedDigest, today: dt.date) -> str:
+    with force_locale("id"):
+        count = len(digest.items)
+        from tracker.i18n import date_long
+
+        return _(
+            "Reminder for %(date)s: %(count)d item(s) to follow up",
+            date=date_long(today),
+            count=count,
+        )
+
+
+def payload_for(digest: PlannedDigest) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": p.item.item_type,
+            "id": p.item.item_id,
+            "title": p.item.title,
+            "opd": p.item.opd_name,
+            "due_on": p.item.due_on.isoformat(),
+            "reason": p.reason.value,
+            "as_role": p.as_role,
+            "url": p.item.url_path,
+        }
+        for p in digest.items
+    ]
+
+
+@dataclass
+class QueueResult:
+    created: list[ReminderDigest] = field(default_factory=list)
+    existing: int = 0
+
+    @property
+    def items(self) -> int:
+        return sum(len(d.items) for d in self.created)
+
+
+def queue_digests(
+    today: dt.date, *, now: dt.datetime, sources: Sequence[Source] | None = None
+) -> QueueResult:
+    """Write one pending outbox row per recipient for ``today``; a row that already exists
+    (a rerun, or another scheduler) is left alone. Flushes only."""
+    result = QueueResult()
+    planned = plan_digests(today, sources=sources)
+    if not planned:
+        return result
+    existing = set(
+        db.session.scalars(
+            select(func.lower(ReminderDigest.recipient_email)).where(
+                ReminderDigest.for_date == today
+            )
+        )
+    )
+    for digest in planned:
+        if digest.recipient.email in existing:
+            result.existing += 1
+            continue
+        row = ReminderDigest(
+            for_date=today,
+            recipient_email=digest.recipient.email,
+            recipient_name=digest.recipient.name,
+            recipient_person_id=digest.recipient.person_id,
+            recipient_user_id=digest.recipient.user_id,
+            subject=subject_for(digest, today)[:300],
+            payload=payload_for(digest),
+            state=DigestState.PENDING,
+            attempts=0,
+            created_at=now,
+            items=[
+                ReminderItem(
+                    item_type=p.item.item_type,
+                    item_id=p.item.item_id,
+                    reason=p.reason,
+                    as_role=p.as_role,
+                )
+                for p in digest.items
+            ],
+        )
+        savepoint = db.session.begin_nested()
+        db.session.add(row)
+        try:
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()
+            result.existing += 1
+            continue
+        result.created.append(row)
+    return result
+
+
+def last_reminded(item_type: str, ids: Iterable[int]) -> dict[int, dt.date]:
+    """When each item was last covered by a digest that was sent."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(ReminderItem.item_id, func.max(ReminderDigest.for_date))
+        .join(ReminderItem.digest)
+        .where(
+            ReminderItem.item_type == item_type,
+            ReminderItem.item_id.in_(ids),
+            ReminderDigest.state == DigestState.SENT,
+        )
+        .group_by(ReminderItem.item_id)
+    )
+    return {item_id: day for item_id, day in rows}  # noqa: C416
