@@ -22,7 +22,7 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
 	@echo "Tracker berjalan di http://127.0.0.1:$(PORT)/ — hentikan dengan Ctrl+C."
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	TRACKER_BASE_URL="$${TRACKER_BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) serve --host 127.0.0.1 --port $(PORT) --with-scheduler
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -80,3 +80,23 @@ def make_thematic_area(year: int = 2023, **kw: Any) -> ThematicArea:
     db.session.add(area)
     db.session.commit()
     return area
+
+
+def make_digest(email: str, for_date: Any = None, **kw: Any) -> Any:
+    import datetime as dt
+
+    from tracker.models.reminder import DigestState, ReminderDigest
+
+    digest = ReminderDigest(
+        for_date=for_date or dt.date(2023, 9, 1),
+        recipient_email=email,
+        recipient_name=kw.pop("recipient_name", email.split("@")[0]),
+        subject=kw.pop("subject", "Pengingat"),
+        payload=kw.pop("payload", []),
+        state=kw.pop("state", DigestState.FAILED),
+        attempts=kw.pop("attempts", 1),
+        **kw,
+    )
+    db.session.add(digest)
+    db.session.commit()
+    return digest

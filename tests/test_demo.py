@@ -239,8 +239,19 @@ def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app):
     _seed(app)
     dinkes = _opd("DINKES")
     dinkes.name = "Dinas Kesehatan Kota Malang"  # an admin's edit
-    db.session.delete(db.session.scalar(select(ThematicArea).where(ThematicArea.code == "PDN")))
-    db.session.delete(db.session.scalar(select(User).where(User.email == "admin@example.org")))
+    from tracker.models.commitment import Commitment
+
+    unused_area = db.session.scalar(
+        select(ThematicArea)
+        .where(
+            ~ThematicArea.id.in_(
+                select(Commitment.thematic_area_id).where(Commitment.thematic_area_id.is_not(None))
+            )
+        )
+        .order_by(ThematicArea.id)
+    )
+    db.session.delete(unused_area)
+    db.session.delete(db.session.scalar(select(User).where(User.email == "pimpinan@example.org")))
     db.session.commit()
     before = _counts()
 
@@ -252,10 +263,10 @@ def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app):
     }
     assert "area tematik: 1" in result.output
     assert "akun: 1" in result.output
-    assert set(_credentials(result.output)) == {"admin"}
+    assert set(_credentials(result.output)) == {"pimpinan"}
     assert _opd("DINKES").name == "Dinas Kesehatan Kota Malang"
     content = (Path(app.instance_path) / "demo_credentials.txt").read_text(encoding="utf-8")
-    assert content.count("admin@example.org") == 2  # the first run's block is kept
+    assert content.count("pimpinan@example.org") == 2  # the first run's block is kept
 
 
 def test_all_demo_emails_are_on_example_org(app):

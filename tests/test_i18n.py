@@ -52,6 +52,7 @@ def test_compiled_catalog_is_up_to_date():
         po = read_po(handle, locale="id")
     with (CATALOG / "messages.mo").open("rb") as handle:
         mo = read_mo(handle)
+
     def key(value):
         return tuple(value) if isinstance(value, list | tuple) else value
 

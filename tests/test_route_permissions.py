@@ -8,42 +8,19 @@ allowed roles are served, other roles get 403, anonymous visitors are sent to /l
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from tests import factories
+from tests.commitments import routes as commitment_routes
+from tests.findings import routes as finding_routes
+from tests.route_table import ADMIN, ALL, PUBLIC, READERS, STAFF, RouteRule, World
+from tests.workshops import routes as workshop_routes
 from tracker.extensions import db
 from tracker.models import AuditLog, HierarchyRole, Role
 
-ALL = frozenset(Role)
-ADMIN = frozenset({Role.ADMIN})
-STAFF = frozenset({Role.ADMIN, Role.INSPEKTORAT})
-READERS = frozenset({Role.ADMIN, Role.INSPEKTORAT, Role.PIMPINAN})
-PUBLIC = "public"
-
-
-@dataclass
-class World:
-    own_opd: Any
-    other_opd: Any
-    own_person: Any
-    other_person: Any
-    users: dict[Role, Any]
-    other_user: Any
-    area: Any
-    audit_entry: Any
-
-
-@dataclass(frozen=True)
-class RouteRule:
-    roles: frozenset[Role] | str
-    kwargs: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
-    # for OPD-scoped records: the kwargs of a record of another OPD (opd users get 404)
-    foreign_kwargs: Callable[[World], dict[str, Any]] | None = None
-
+AREAS = [workshop_routes, commitment_routes, finding_routes]
 
 ROUTES: dict[str, RouteRule] = {
     "auth.login": RouteRule(PUBLIC),
@@ -71,7 +48,24 @@ ROUTES: dict[str, RouteRule] = {
     "admin.thematic_area_toggle": RouteRule(ADMIN, lambda w: {"area_id": w.area.id}),
     "admin.audit_log": RouteRule(ADMIN),
     "admin.audit_entry": RouteRule(ADMIN, lambda w: {"entry_id": w.audit_entry.id}),
+    "reminders.index": RouteRule(ALL),
+    "reminders.preview": RouteRule(STAFF),
+    "reminders.detail": RouteRule(
+        ALL,
+        role_kwargs=lambda w, role: {"digest_id": w.extra["digests"][role].id},
+        foreign_kwargs=lambda w: {"digest_id": w.extra["digest_other"].id},
+    ),
+    "reminders.html": RouteRule(
+        ALL,
+        role_kwargs=lambda w, role: {"digest_id": w.extra["digests"][role].id},
+        foreign_kwargs=lambda w: {"digest_id": w.extra["digest_other"].id},
+    ),
+    "reminders.resend": RouteRule(STAFF, lambda w: {"digest_id": w.extra["digest_other"].id}),
 }
+
+for _area in AREAS:
+    assert not set(_area.ROUTES) & set(ROUTES), "an endpoint has two rows"
+    ROUTES.update(_area.ROUTES)
 
 # Served by extensions or Flask itself, not by the app's views.
 NOT_VIEWS = {"static", "bootstrap.static"}
@@ -85,7 +79,7 @@ def world(app: Any) -> World:
         role: factories.make_user(role, opd=own if role is Role.OPD else None) for role in Role
     }
     entry = db.session.scalars(db.select(AuditLog).order_by(AuditLog.id)).first()
-    return World(
+    world = World(
         own_opd=own,
         other_opd=other,
         own_person=factories.make_person(own, hierarchy_role=HierarchyRole.SEKRETARIS_OPD),
@@ -95,6 +89,15 @@ def world(app: Any) -> World:
         area=factories.make_thematic_area(),
         audit_entry=entry,
     )
+    world.extra["digest_other"] = factories.make_digest("kepala.lain@example.org")
+    world.extra["digests"] = {
+        role: factories.make_digest(user.email, recipient_user_id=user.id)
+        for role, user in users.items()
+    }
+    world.extra["digests"]["anonymous"] = world.extra["digest_other"]
+    for area in AREAS:
+        area.populate(world)
+    return world
 
 
 def _endpoints(app: Any) -> dict[str, set[str]]:
@@ -130,12 +133,18 @@ def _cases() -> list[tuple[str, str]]:
 def test_role_on_route(app, client, world, login, endpoint, role):
     rule = ROUTES[endpoint]
     methods = _endpoints(app).get(endpoint, set())
+    kwargs = (
+        rule.role_kwargs(world, role if role == "anonymous" else Role(role))
+        if rule.role_kwargs
+        else rule.kwargs(world)
+    )
     with app.test_request_context():
-        url = app.url_for(endpoint, **rule.kwargs(world))
+        url = app.url_for(endpoint, **kwargs)
     if role != "anonymous":
         login(world.users[Role(role)])
     for method in sorted(methods):
-        response = client.open(url, method=method, data={})
+        data = rule.data(world) if rule.data and method == "POST" else {}
+        response = client.open(url, method=method, data=data)
         status = response.status_code
         where = f"{method} {url} as {role}"
         assert status != 500, where

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import sys
 
 import click
@@ -20,6 +22,7 @@ CLI_ACTOR = Actor(None, "cli")
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage logins.")
+reminders_cli = AppGroup("reminders", help="Reminder e-mails.")
 
 
 @seed_cli.command("demo")
@@ -78,6 +81,76 @@ def create_user(
     click.echo(f"created {user.email} ({user.role.value}{', ' + opd.code if opd else ''})")
 
 
+@reminders_cli.command("run")
+@click.option("--date", "date_text", help="Run as of this date (YYYY-MM-DD); default today in WIB")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; write and send nothing")
+def reminders_run(date_text: str | None, dry_run: bool) -> None:
+    """Queue today's reminder digests and send what is pending."""
+    from tracker import jobs
+    from tracker.i18n import today_wib
+
+    if date_text:
+        try:
+            day = dt.date.fromisoformat(date_text)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    else:
+        day = today_wib()
+    with acting_as(CLI_ACTOR):
+        report = jobs.run_reminders(day, now=utcnow(), dry_run=dry_run)
+    click.echo(report.summary())
+    if dry_run:
+        from tracker.services.reminders import plan_digests
+
+        for digest in plan_digests(day):
+            click.echo(f"  {digest.recipient.email}: {len(digest.items)} butir")
+        db.session.rollback()
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the reminder scheduler (daily run and retries) until stopped."""
+    from flask import current_app
+
+    from tracker.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app, blocking=True)
+    click.echo(
+        f"scheduler: reminders daily at {app.config['REMINDER_TIME']} WIB, "
+        f"retry every {app.config['REMINDER_RETRY_MINUTES']} min; Ctrl+C to stop"
+    )
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--with-scheduler", is_flag=True, help="Run the reminder scheduler in-process")
+def serve_command(host: str, port: int, with_scheduler: bool) -> None:
+    """Serve the app (development server, no reloader), optionally with the scheduler."""
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    from tracker.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = None
+    if with_scheduler:
+        scheduler = build_scheduler(app, blocking=False)
+        scheduler.start()
+        click.echo(f"scheduler: reminders daily at {app.config['REMINDER_TIME']} WIB")
+    try:
+        run_simple(host, port, app, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(serve_command)

@@ -44,6 +44,11 @@ DEFAULTS: dict[str, Any] = {
     # Evidence uploads: folder (default instance/uploads) and the limit per file.
     "UPLOAD_FOLDER": None,
     "UPLOAD_MAX_FILE_SIZE": 10 * 1024 * 1024,
+    # Self check-in at a workshop opens this long before its start and closes this long
+    # after its end.
+    "CHECKIN_MARGIN_MINUTES": 60,
+    # Files one progress update may carry.
+    "COMMITMENT_MAX_FILES": 5,
     # Extra non-working days (e.g. cuti bersama), ISO dates: ["2026-12-24"].
     "EXTRA_HOLIDAYS": [],
     # E-mail: with no MAIL_SERVER, messages are written to MAIL_OUTBOX_FOLDER as .eml.
@@ -56,6 +61,15 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Inspektorat Kota Malang <inspektorat@example.org>",
     "MAIL_TIMEOUT": 30,
     "MAIL_OUTBOX_FOLDER": None,
+    # Links in e-mails point here (the scheduler has no request to take it from).
+    "BASE_URL": "http://127.0.0.1:5000",
+    # Reminders: daily run time (WIB), retry interval, thresholds.
+    "REMINDER_TIME": "07:00",
+    "REMINDER_RETRY_MINUTES": 5,
+    "REMINDER_ESCALATION_DAYS": 30,
+    "REMINDER_STALE_DAYS": 30,
+    "REMINDER_MAX_ATTEMPTS": 20,
+    "REMINDER_SENDING_TIMEOUT_MINUTES": 15,
 }
 
 

@@ -10,9 +10,14 @@ from flask_login import current_user
 
 from tracker.permissions import P, Permission, can
 
-# (endpoint, label, permission, endpoint prefix that marks it active)
-NAV: list[tuple[str, object, Permission, str]] = [
+# (endpoint, label, permission (None: every logged-in user; the page scopes what it
+# shows), endpoint prefix that marks it active)
+NAV: list[tuple[str, object, Permission | None, str]] = [
     ("dashboard.index", _l("Dashboard"), P.VIEW_DASHBOARD, "dashboard."),
+    ("workshops.index", _l("Workshops"), None, "workshops."),
+    ("commitments.index", _l("Commitments"), None, "commitments."),
+    ("findings.index", _l("Findings"), None, "findings."),
+    ("reminders.index", _l("Reminders"), None, "reminders."),
     ("admin.people", _l("Officials"), P.VIEW_PEOPLE, "admin.people"),
     ("admin.index", _l("Administration"), P.MANAGE_OPDS, "admin."),
 ]
@@ -32,7 +37,7 @@ def nav_items() -> list[NavItem]:
     items = []
     matched = False
     for target, label, permission, prefix in NAV:
-        if not can(permission):
+        if permission is not None and not can(permission):
             continue
         active = not matched and endpoint.startswith(prefix)
         matched = matched or active

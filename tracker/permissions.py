@@ -134,3 +134,136 @@ def scope(stmt: S, opd_column: Any, user: Any = None) -> S:
 def can_see_opd(opd_id: int | None, user: Any = None) -> bool:
     allowed = scope_opd_ids(current_user if user is None else user)
     return allowed is None or (opd_id is not None and opd_id in allowed)
+
+
+# --- workshops ------------------------------------------------------------------------
+
+
+def _workshop_viewer(user: Any) -> tuple[bool, int | None, int | None]:
+    """(sees every workshop, own Person id, own OPD id) of ``user``."""
+    if has_permission(user, P.VIEW_ALL):
+        return True, None, None
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False, None, None
+    return False, getattr(user, "person_id", None), getattr(user, "opd_id", None)
+
+
+def _invitation_visible(user: Any) -> Any:
+    """The SQL condition on Invitation: its invitee is the user's Person or of their OPD;
+    ``None`` means every invitation."""
+    from sqlalchemy import or_, select
+
+    from tracker.models.organisation import Person
+    from tracker.models.workshop import Invitation
+
+    sees_all, person_id, opd_id = _workshop_viewer(user)
+    if sees_all:
+        return None
+    conditions = []
+    if person_id is not None:
+        conditions.append(Invitation.person_id == person_id)
+    if opd_id is not None:
+        conditions.append(
+            Invitation.person_id.in_(select(Person.id).where(Person.opd_id == opd_id))
+        )
+    return or_(*conditions) if conditions else false()
+
+
+def scope_workshops(stmt: S, user: Any = None) -> S:
+    """Workshops ``user`` may see: all with VIEW_ALL; for an ``opd`` user those where an
+    invitee is the user's own Person or any official of the user's OPD."""
+    from sqlalchemy import select
+
+    from tracker.models.workshop import Invitation, Workshop
+
+    condition = _invitation_visible(current_user if user is None else user)
+    if condition is None:
+        return stmt
+    invited = select(Invitation.id).where(Invitation.workshop_id == Workshop.id, condition)
+    return stmt.where(invited.exists())
+
+
+def scope_invitations(stmt: S, user: Any = None) -> S:
+    """Invitations ``user`` may see (an ``opd`` user: their own and their OPD's)."""
+    condition = _invitation_visible(current_user if user is None else user)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def can_manage_workshops(user: Any = None) -> bool:
+    return has_permission(current_user if user is None else user, P.MANAGE_WORKSHOPS)
+
+
+# --- commitments ----------------------------------------------------------------------
+
+
+def scope_commitments(stmt: S, user: Any = None) -> S:
+    """Commitments ``user`` may see: their own OPD's only for an ``opd`` user, and no drafts
+    (a draft is the Inspektorat's entry in progress, not yet a commitment in force)."""
+    from tracker.models.commitment import Commitment, CommitmentStatus
+
+    user = current_user if user is None else user
+    stmt = scope(stmt, Commitment.opd_id, user)
+    if not has_permission(user, P.VIEW_ALL):
+        stmt = stmt.where(Commitment.status != CommitmentStatus.DRAFT)
+    return stmt
+
+
+def may_report_progress(user: Any = None) -> bool:
+    """Whether ``user`` may post progress on some commitments (their OPD's, or any for staff)."""
+    user = current_user if user is None else user
+    return has_permission(user, P.REPORT_PROGRESS) or has_permission(user, P.MANAGE_COMMITMENTS)
+
+
+def can_report_on(commitment: Any, user: Any = None) -> bool:
+    """Post progress on / report done ``commitment``: the secretary's OPD, or the Inspektorat."""
+    user = current_user if user is None else user
+    if has_permission(user, P.MANAGE_COMMITMENTS):
+        return True
+    return (
+        has_permission(user, P.REPORT_PROGRESS)
+        and getattr(user, "opd_id", None) is not None
+        and commitment.opd_id == user.opd_id
+    )
+
+
+# --- findings -------------------------------------------------------------------------
+# An ``opd`` user sees a finding only through the recommendations addressed to their OPD:
+# a finding without one is not found (404), and within a finding addressed to several
+# OPDs they see only their own OPD's recommendations, follow-ups and evidence.
+
+
+def scope_recommendations(stmt: S, user: Any = None) -> S:
+    """Filter a select over Recommendation to the OPDs ``user`` may see."""
+    from tracker.models.finding import Recommendation
+
+    return scope(stmt, Recommendation.opd_id, user)
+
+
+def scope_findings(stmt: S, user: Any = None) -> S:
+    """Filter a select over Finding to those with a recommendation the user may see."""
+    from sqlalchemy import exists
+
+    from tracker.models.finding import Finding, Recommendation
+
+    allowed = scope_opd_ids(current_user if user is None else user)
+    if allowed is None:
+        return stmt
+    if not allowed:
+        return stmt.where(false())
+    return stmt.where(
+        exists().where(
+            Recommendation.finding_id == Finding.id,
+            Recommendation.opd_id.in_(sorted(allowed)),
+        )
+    )
+
+
+def can_answer_recommendation(recommendation: Any, user: Any = None) -> bool:
+    """Submit a follow-up: an answering user of the recommendation's OPD."""
+    user = current_user if user is None else user
+    return has_permission(user, P.ANSWER_FINDINGS) and can_see_opd(recommendation.opd_id, user)
+
+
+def can_review_recommendations(user: Any = None) -> bool:
+    """Set BPK's outcome of a recommendation: the Inspektorat (and administrators)."""
+    return has_permission(current_user if user is None else user, P.MANAGE_FINDINGS)

@@ -8,8 +8,16 @@ from flask import Flask
 def register(app: Flask) -> None:
     from tracker.blueprints.admin.routes import bp as admin_bp
     from tracker.blueprints.auth.routes import bp as auth_bp
+    from tracker.blueprints.commitments.routes import bp as commitments_bp
     from tracker.blueprints.dashboard.routes import bp as dashboard_bp
+    from tracker.blueprints.findings.routes import bp as findings_bp
+    from tracker.blueprints.reminders.routes import bp as reminders_bp
+    from tracker.blueprints.workshops.routes import bp as workshops_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(workshops_bp, url_prefix="/workshops")
+    app.register_blueprint(commitments_bp, url_prefix="/commitments")
+    app.register_blueprint(findings_bp, url_prefix="/findings")
+    app.register_blueprint(reminders_bp, url_prefix="/reminders")

@@ -31,6 +31,18 @@ KIND_LABELS: dict[str, str] = {
     "person": "pejabat",
     "thematic_area": "area tematik",
     "user": "akun",
+    "workshop": "workshop",
+    "invitation": "undangan",
+    "commitment": "komitmen",
+    "progress_update": "riwayat komitmen",
+    "evidence": "bukti",
+    "report": "laporan hasil evaluasi/audit",
+    "finding": "temuan",
+    "recommendation": "rekomendasi",
+    "review": "reviu",
+    "follow_up": "tindak lanjut",
+    "repayment": "setoran",
+    "evaluation_result": "predikat SAKIP/RB",
 }
 
 
@@ -101,8 +113,11 @@ class DemoReport:
         return lines
 
 
-def load_demo(*, now: dt.datetime) -> DemoReport:
-    """Add whatever of the demo data is missing; flushes, never commits."""
+def load_demo(*, now: dt.datetime, core_only: bool = False) -> DemoReport:
+    """Add whatever of the demo data is missing; flushes, never commits.
+
+    ``core_only`` stops after OPDs, officials, thematic areas and logins (the areas'
+    own tests then seed their part themselves)."""
     report = DemoReport(
         credentials_file=str(Path(current_app.instance_path) / CREDENTIALS_FILENAME)
     )
@@ -110,6 +125,14 @@ def load_demo(*, now: dt.datetime) -> DemoReport:
     report.add("person", _seed_people())
     report.add("thematic_area", _seed_thematic_areas())
     report.add("user", _seed_accounts(report, now=now))
+    if not core_only:
+        from tracker.demo.commitments import seed_commitments
+        from tracker.demo.findings import seed_findings
+        from tracker.demo.workshops import seed_workshops
+
+        for step in (seed_workshops, seed_commitments, seed_findings):
+            for kind, count in step(now).items():
+                report.add(kind, count)
     if report.credentials:
         _write_credentials(report, now=now)
     return report

@@ -3,22 +3,68 @@
 from tracker.models.account import LoginAttempt, User
 from tracker.models.audit import AuditLog
 from tracker.models.base import Base
+from tracker.models.commitment import (
+    Commitment,
+    CommitmentEvidence,
+    CommitmentStatus,
+    ProgressUpdate,
+)
 from tracker.models.enums import AuditAction, HierarchyRole, OpdKind, Role
+from tracker.models.finding import (
+    EvaluationResult,
+    Finding,
+    FindingEvidence,
+    FollowUp,
+    Outcome,
+    Recommendation,
+    RecommendationReview,
+    Repayment,
+    Report,
+)
 from tracker.models.organisation import Opd, Person
 from tracker.models.reference import ThematicArea
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem
+from tracker.models.workshop import (
+    AttendanceStatus,
+    Invitation,
+    Workshop,
+    WorkshopKind,
+    WorkshopStatus,
+)
 
 __all__ = [
+    "AttendanceStatus",
     "AuditAction",
     "AuditLog",
     "Base",
+    "Commitment",
+    "CommitmentEvidence",
+    "CommitmentStatus",
+    "DigestState",
+    "EvaluationResult",
+    "Finding",
+    "FindingEvidence",
+    "FollowUp",
     "HierarchyRole",
+    "Invitation",
     "LoginAttempt",
     "Opd",
     "OpdKind",
+    "Outcome",
     "Person",
+    "ProgressUpdate",
+    "Recommendation",
+    "RecommendationReview",
+    "ReminderDigest",
+    "ReminderItem",
+    "Repayment",
+    "Report",
     "Role",
     "ThematicArea",
     "User",
+    "Workshop",
+    "WorkshopKind",
+    "WorkshopStatus",
 ]
 
 # The audit hooks attach to the mappers as they are configured.

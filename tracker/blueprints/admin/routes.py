@@ -68,6 +68,17 @@ ENTITY_LABELS: dict[str, Any] = {
     "Person": _l("Official"),
     "User": _l("User"),
     "ThematicArea": _l("Thematic area"),
+    "Workshop": _l("Workshop"),
+    "Invitation": _l("Invitation"),
+    "Commitment": _l("Commitment"),
+    "Report": _l("Report"),
+    "Finding": _l("Finding"),
+    "Recommendation": _l("Recommendation"),
+    "FollowUp": _l("Follow-up"),
+    "RecommendationReview": _l("Review"),
+    "Repayment": _l("Repayment"),
+    "FindingEvidence": _l("Evidence"),
+    "EvaluationResult": _l("Grade"),
 }
 FIELD_LABELS: dict[str, Any] = {
     "active": _l("Active"),
@@ -99,6 +110,11 @@ ENTITY_EDIT: dict[str, tuple[str, str]] = {
     "Person": ("admin.person_edit", "person_id"),
     "User": ("admin.user_edit", "user_id"),
     "ThematicArea": ("admin.thematic_area_edit", "area_id"),
+    "Workshop": ("workshops.detail", "workshop_id"),
+    "Commitment": ("commitments.detail", "commitment_id"),
+    "Report": ("findings.report_detail", "report_id"),
+    "Finding": ("findings.detail", "finding_id"),
+    "EvaluationResult": ("findings.grade_edit", "result_id"),
 }
 
 
@@ -889,9 +905,9 @@ def audit_entry(entry_id: int) -> ResponseReturnValue:
     link = None
     if entry.entity_type in ENTITY_EDIT:
         endpoint, arg = ENTITY_EDIT[entry.entity_type]
-        model = {"Opd": Opd, "Person": Person, "User": User, "ThematicArea": ThematicArea}[
-            entry.entity_type
-        ]
+        model = next(
+            m.class_ for m in Base.registry.mappers if m.class_.__name__ == entry.entity_type
+        )
         if db.session.get(model, entry.entity_id) is not None:
             link = url_for(endpoint, **{arg: entry.entity_id})
     history = db.session.scalars(
