@@ -6,7 +6,7 @@ PORT ?= 5000
 export PORT
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: setup run test lint format translations clean
+.PHONY: setup run test bench lint format translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# City-scale benchmark (not a test): generates data in bench-data/ and reports timings.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

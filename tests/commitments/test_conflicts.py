@@ -186,6 +186,9 @@ def test_concurrent_writes_race_on_postgresql(app, backend):
             except ConflictError as exc:
                 db.session.rollback()
                 outcome["result"] = exc
+            except BaseException as exc:  # surfaced by the assertions below
+                db.session.rollback()
+                outcome["error"] = exc
             finally:
                 db.session.remove()
 
@@ -200,7 +203,10 @@ def test_concurrent_writes_race_on_postgresql(app, backend):
     thread = threading.Thread(target=second_writer)
     thread.start()
     with db.engine.connect() as watcher:
-        for _ in range(200):
+        waiting = 0
+        for _ in range(600):  # up to 30 s on a busy machine
+            if not thread.is_alive():
+                break
             waiting = watcher.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity "
@@ -210,7 +216,7 @@ def test_concurrent_writes_race_on_postgresql(app, backend):
             if waiting:
                 break
             time.sleep(0.05)
-        assert waiting, "the second writer never waited for the row lock"
+        assert waiting, f"the second writer never waited for the row lock: {outcome}"
     db.session.commit()
     thread.join(timeout=30)
     assert isinstance(outcome.get("result"), ConflictError), outcome

@@ -1,0 +1,991 @@
+"""The leadership dashboard: where the city stands, computed in SQL in a constant number of
+queries whatever the amount of data (GROUP BY with conditional counts; nothing loads every
+commitment into Python).
+
+Definitions (the page, the XLSX and the PDF say the same):
+
+* **Period** (``?year=2023``, ``?period=2023``, ``?period=2023-S2`` or ``?period=all``; a
+  semester is January–June or July–December, see :mod:`tracker.services.findings`). It
+  selects *commitments due in the period* (``Commitment.due_on``), *recommendations whose
+  first deadline falls in the period* (``Recommendation.original_due_on``: the report's
+  date received + 60 days; the current deadline moves with each outcome 2 review, the first
+  one does not, so a semester's report keeps the same recommendations), *workshops held in
+  the period* (start date in WIB) and *the trend* (by month within a year or semester, by
+  year for all time). The default is the current year (WIB) when any commitment or
+  recommendation is due in it, otherwise all time. ``?period=`` wins over ``?year=``.
+* **Thematic area** (``?area=<id>``) filters the commitments only: recommendations,
+  attendance and grades have no thematic area.
+* **Commitments in force**: every commitment except drafts (the Inspektorat's entry in
+  progress, not visible to OPDs) and cancelled ones.
+* **Completion %** = verified ÷ commitments in force (i.e. all − cancelled − drafts).
+* **Overdue** (now, as of today WIB): :func:`tracker.services.commitments.overdue_clause`
+  (in progress and due before today); for a recommendation: its current deadline has passed
+  and its outcome is not closed (not reviewed yet, 2 or 3), as in the findings list.
+* **Follow-up completion rate** = recommendations whose current outcome is 1 (``sesuai``) ÷ all
+  recommendations (not reviewed yet and outcome 4 included), BPK's rate, computed with
+  :func:`tracker.services.findings.completion_rate`.
+* **Attendance rate** = invitations of an OPD's officials marked ``hadir`` or ``diwakili`` ÷
+  all their invitations, at workshops with status *held* in the period (the city figure
+  counts every invitation, officials without an OPD included).
+* **Rank**: among the OPDs with at least one commitment in force in the period, by
+  completion % (highest first); equal completion shares a rank (1, 2, 2, 4).
+* **City figures** are the city as a whole (all OPDs' items together); the *average overdue
+  per OPD* is the city's overdue commitments ÷ the OPDs with a commitment in force.
+* **Amounts**: financial findings with a recommendation in the selection: the value to
+  recover, the repayments recorded so far and the balance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    cast,
+    exists,
+    extract,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import contains_eager, joinedload
+
+from tracker.extensions import db
+from tracker.i18n import WIB
+from tracker.models import HierarchyRole, Opd, Person, ThematicArea
+from tracker.models.commitment import Commitment, CommitmentStatus
+from tracker.models.finding import EvaluationResult, Finding, Outcome, Recommendation, Repayment
+from tracker.models.workshop import AttendanceStatus, Invitation, Workshop, WorkshopStatus
+from tracker.permissions import scope_commitments, scope_recommendations
+from tracker.services import grades as grade_svc
+from tracker.services.commitments import DUE_SOON_DAYS, due_soon_clause, overdue_clause
+from tracker.services.errors import DomainError
+from tracker.services.findings import completion_rate, parse_period, period_bounds, period_label
+
+S = CommitmentStatus
+ALL_TIME = "all"
+YEAR_RE = re.compile(r"^\d{4}$")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+#: Statuses that are not "in force" (left out of completion and of the per-area figures).
+NOT_IN_FORCE = (S.DRAFT, S.CANCELLED)
+#: Outcomes after which a recommendation is still expected to be followed up.
+OPEN_OUTCOMES = tuple(o for o in Outcome if not o.closed)
+ATTENDED = tuple(s for s in AttendanceStatus if s.attended)
+#: How many due-soon / overdue items the OPD page lists per kind (the rest: a link).
+ITEM_LIMIT = 15
+#: Years of grades shown in the peer comparison.
+GRADE_YEARS = 6
+HUNDRED = Decimal(100)
+TENTH = Decimal("0.1")
+
+
+# --- recommendations' deadline rules (the findings list's rules, in SQL) ----------------
+
+
+def recommendation_overdue_clause(today: dt.date) -> ColumnElement[bool]:
+    """Current deadline passed and the outcome not closed (``Recommendation.is_overdue``)."""
+    return and_(
+        Recommendation.due_on < today,
+        or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
+    )
+
+
+def recommendation_due_soon_clause(
+    today: dt.date, days: int = DUE_SOON_DAYS
+) -> ColumnElement[bool]:
+    """Due today or within ``days`` days and the outcome not closed."""
+    return and_(
+        Recommendation.due_on >= today,
+        Recommendation.due_on <= today + dt.timedelta(days=days),
+        or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
+    )
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """All time, a year or a semester."""
+
+    key: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @classmethod
+    def all_time(cls) -> Period:
+        return cls(ALL_TIME)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(f"{year:04d}", dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @classmethod
+    def semester(cls, key: str) -> Period:
+        start, end = period_bounds(key)
+        return cls(key, start, end)
+
+    @property
+    def is_all(self) -> bool:
+        return self.start is None
+
+    @property
+    def is_semester(self) -> bool:
+        return "-S" in self.key
+
+    @property
+    def label(self) -> str:
+        if self.is_all:
+            return _("All time")
+        if self.is_semester:
+            return period_label(self.key)
+        return _("Year %(year)s", year=self.key)
+
+    @property
+    def years(self) -> list[int]:
+        if self.start is None or self.end is None:
+            return []
+        return list(range(self.start.year, self.end.year + 1))
+
+    def months(self) -> list[tuple[int, int]]:
+        if self.start is None or self.end is None:
+            return []
+        return [(self.start.year, m) for m in range(self.start.month, self.end.month + 1)]
+
+    def bounds_at(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The period as [start, end) instants in WIB."""
+        if self.start is None or self.end is None:
+            return None
+        return (
+            dt.datetime.combine(self.start, dt.time.min, tzinfo=WIB),
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=WIB),
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    area: ThematicArea | None = None
+    #: True when the period was chosen by default (no valid ?period= / ?year=).
+    defaulted: bool = False
+
+    def args(self) -> dict[str, Any]:
+        """The query arguments that reproduce these filters (for links and exports)."""
+        args: dict[str, Any] = {"period": self.period.key}
+        if self.area is not None:
+            args["area"] = self.area.id
+        return args
+
+
+def _parse_period_arg(raw: str) -> Period:
+    text = raw.strip()
+    if text.lower() == ALL_TIME:
+        return Period.all_time()
+    if YEAR_RE.match(text) and MIN_YEAR <= int(text) <= MAX_YEAR:
+        return Period.year(int(text))
+    return Period.semester(parse_period(text))  # raises DomainError
+
+
+def default_period(today: dt.date) -> Period:
+    """The current year when anything is due in it, else all time."""
+    year = Period.year(today.year)
+    assert year.start is not None and year.end is not None
+    commitment_due = exists().where(
+        Commitment.due_on.between(year.start, year.end), Commitment.status != S.DRAFT
+    )
+    recommendation_due = exists().where(
+        Recommendation.original_due_on.between(year.start, year.end)
+    )
+    has_data = db.session.execute(select(commitment_due, recommendation_due)).one()
+    return year if any(has_data) else Period.all_time()
+
+
+def resolve_filters(args: Mapping[str, str], *, today: dt.date) -> tuple[Filters, list[str]]:
+    """Filters from the query string, and a message for each value that was ignored."""
+    problems: list[str] = []
+    period: Period | None = None
+    raw_period = (args.get("period") or "").strip()
+    raw_year = (args.get("year") or "").strip()
+    if raw_period:
+        try:
+            period = _parse_period_arg(raw_period)
+        except DomainError:
+            problems.append(
+                _(
+                    "The period “%(value)s” is not valid (use e.g. 2023 or 2023-S2); "
+                    "it was ignored.",
+                    value=raw_period[:20],
+                )
+            )
+    if period is None and raw_year:
+        if YEAR_RE.match(raw_year) and MIN_YEAR <= int(raw_year) <= MAX_YEAR:
+            period = Period.year(int(raw_year))
+        else:
+            problems.append(
+                _("The year “%(value)s” is not valid; it was ignored.", value=raw_year[:20])
+            )
+    defaulted = period is None
+    if period is None:
+        period = default_period(today)
+
+    area = None
+    raw_area = (args.get("area") or "").strip()
+    if raw_area:
+        if raw_area.isdigit() and len(raw_area) < 10:
+            area = db.session.get(ThematicArea, int(raw_area))
+        if area is None:
+            problems.append(_("The thematic area filter is not valid; it was ignored."))
+    return Filters(period=period, area=area, defaulted=defaulted), problems
+
+
+def period_options(today: dt.date) -> list[tuple[str, str]]:
+    """(value, label): all time, then each year with data (and this year), newest first,
+    each followed by its two semesters."""
+    bounds = db.session.execute(
+        select(
+            select(func.min(Commitment.due_on)).scalar_subquery(),
+            select(func.max(Commitment.due_on)).scalar_subquery(),
+            select(func.min(Recommendation.original_due_on)).scalar_subquery(),
+            select(func.max(Recommendation.original_due_on)).scalar_subquery(),
+        )
+    ).one()
+    days = [d for d in bounds if d is not None] + [today]
+    first = max(min(d.year for d in days), MIN_YEAR)
+    last = min(max(d.year for d in days), MAX_YEAR)
+    options = [(ALL_TIME, _("All time"))]
+    for year in range(last, first - 1, -1):
+        options.append((f"{year:04d}", _("Year %(year)s", year=year)))
+        for half in (2, 1):
+            key = f"{year:04d}-S{half}"
+            options.append((key, period_label(key)))
+    return options
+
+
+def area_options() -> list[ThematicArea]:
+    """Every thematic area, newest year first, the RB priorities first within a year."""
+    return list(
+        db.session.scalars(
+            select(ThematicArea).order_by(
+                ThematicArea.year.desc(),
+                ThematicArea.is_priority.desc(),
+                ThematicArea.sort_order,
+                ThematicArea.name,
+            )
+        )
+    )
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` ÷ ``whole`` in percent with two decimals (None when ``whole`` is 0); the
+    same rounding as BPK's completion rate."""
+    return completion_rate(part, whole)
+
+
+@dataclass
+class CommitmentStats:
+    by_status: dict[CommitmentStatus, int] = field(
+        default_factory=lambda: dict.fromkeys(CommitmentStatus, 0)
+    )
+    overdue: int = 0
+    #: Sum of the progress % of the commitments in force (for the average).
+    progress_sum: int = 0
+
+    def add(self, status: CommitmentStatus, count: int, overdue: int, progress: int = 0) -> None:
+        self.by_status[S(status)] += int(count)
+        self.overdue += int(overdue or 0)
+        self.progress_sum += int(progress or 0)
+
+    def merge(self, other: CommitmentStats) -> None:
+        for status, count in other.by_status.items():
+            self.by_status[status] += count
+        self.overdue += other.overdue
+        self.progress_sum += other.progress_sum
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def in_force(self) -> int:
+        return self.total - sum(self.by_status[s] for s in NOT_IN_FORCE)
+
+    @property
+    def verified(self) -> int:
+        return self.by_status[S.VERIFIED]
+
+    @property
+    def reported_done(self) -> int:
+        return self.by_status[S.REPORTED_DONE]
+
+    @property
+    def in_progress(self) -> int:
+        """Active and not overdue."""
+        return self.by_status[S.ACTIVE] - self.overdue
+
+    @property
+    def completion(self) -> Decimal | None:
+        return percent(self.verified, self.in_force)
+
+    @property
+    def average_progress(self) -> Decimal | None:
+        if not self.in_force:
+            return None
+        return (Decimal(self.progress_sum) / self.in_force).quantize(TENTH, ROUND_HALF_UP)
+
+
+@dataclass
+class FollowUpStats:
+    by_outcome: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    not_reviewed: int = 0
+    overdue: int = 0
+
+    def add(self, outcome: Outcome | None, count: int, overdue: int) -> None:
+        if outcome is None:
+            self.not_reviewed += int(count)
+        else:
+            self.by_outcome[Outcome(outcome)] += int(count)
+        self.overdue += int(overdue or 0)
+
+    def merge(self, other: FollowUpStats) -> None:
+        for outcome, count in other.by_outcome.items():
+            self.by_outcome[outcome] += count
+        self.not_reviewed += other.not_reviewed
+        self.overdue += other.overdue
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_outcome.values()) + self.not_reviewed
+
+    @property
+    def settled(self) -> int:
+        return self.by_outcome[Outcome.SESUAI]
+
+    @property
+    def rate(self) -> Decimal | None:
+        return completion_rate(self.settled, self.total)
+
+
+@dataclass
+class Attendance:
+    invited: int = 0
+    attended: int = 0
+
+    def add(self, invited: int, attended: int) -> None:
+        self.invited += int(invited)
+        self.attended += int(attended or 0)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.attended, self.invited)
+
+
+@dataclass
+class Amounts:
+    findings: int = 0
+    value: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+
+    @property
+    def balance(self) -> Decimal:
+        return self.value - self.paid
+
+
+@dataclass
+class OpdRow:
+    opd: Opd
+    commitments: CommitmentStats = field(default_factory=CommitmentStats)
+    follow_ups: FollowUpStats = field(default_factory=FollowUpStats)
+    attendance: Attendance = field(default_factory=Attendance)
+    rank: int | None = None
+
+
+@dataclass
+class AreaRow:
+    area: ThematicArea | None
+    stats: CommitmentStats = field(default_factory=CommitmentStats)
+
+
+@dataclass
+class TrendPoint:
+    year: int
+    month: int | None
+    stats: CommitmentStats = field(default_factory=CommitmentStats)
+    #: Commitments verified during the month (or year), whatever their due date.
+    verified_during: int = 0
+    #: Completion % of the commitments due up to the end of this month (or year).
+    cumulative: Decimal | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass
+class Standing:
+    """One OPD against the city."""
+
+    row: OpdRow
+    ranked: int
+    city_completion: Decimal | None
+    city_overdue_average: Decimal | None
+    city_follow_up: Decimal | None
+    city_attendance: Decimal | None
+
+    @property
+    def rank(self) -> int | None:
+        return self.row.rank
+
+
+@dataclass
+class Overview:
+    filters: Filters
+    today: dt.date
+    commitments: CommitmentStats
+    follow_ups: FollowUpStats
+    attendance: Attendance
+    amounts: Amounts
+    areas: list[AreaRow]
+    trend: list[TrendPoint]
+    ranking: list[OpdRow]
+    grades: list[grade_svc.Comparison]
+
+    @property
+    def ranked(self) -> int:
+        return sum(1 for row in self.ranking if row.rank is not None)
+
+    @property
+    def overdue_average(self) -> Decimal | None:
+        """The city's overdue commitments ÷ the OPDs with a commitment in force."""
+        opds = sum(1 for row in self.ranking if row.commitments.in_force)
+        if not opds:
+            return None
+        return (Decimal(self.commitments.overdue) / opds).quantize(TENTH, ROUND_HALF_UP)
+
+    def standing(self, opd_id: int) -> Standing | None:
+        row = next((r for r in self.ranking if r.opd.id == opd_id), None)
+        if row is None:
+            return None
+        return Standing(
+            row=row,
+            ranked=self.ranked,
+            city_completion=self.commitments.completion,
+            city_overdue_average=self.overdue_average,
+            city_follow_up=self.follow_ups.rate,
+            city_attendance=self.attendance.rate,
+        )
+
+
+@dataclass
+class DueItems:
+    """An OPD's commitments and recommendations overdue or due within a week (today)."""
+
+    overdue_commitments: list[Commitment]
+    due_soon_commitments: list[Commitment]
+    overdue_recommendations: list[Recommendation]
+    due_soon_recommendations: list[Recommendation]
+    counts: dict[str, int]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.counts.values())
+
+
+@dataclass
+class OpdOverview:
+    opd: Opd
+    overview: Overview
+    standing: Standing
+    due: DueItems
+
+    @property
+    def row(self) -> OpdRow:
+        return self.standing.row
+
+
+# --- queries ---------------------------------------------------------------------------
+
+
+def _commitment_conditions(filters: Filters, opd_id: int | None = None) -> list[Any]:
+    conds: list[Any] = []
+    period = filters.period
+    if period.start is not None and period.end is not None:
+        conds.append(Commitment.due_on.between(period.start, period.end))
+    if filters.area is not None:
+        conds.append(Commitment.thematic_area_id == filters.area.id)
+    if opd_id is not None:
+        conds.append(Commitment.opd_id == opd_id)
+    return conds
+
+
+def _recommendation_conditions(filters: Filters, opd_id: int | None = None) -> list[Any]:
+    conds: list[Any] = []
+    period = filters.period
+    if period.start is not None and period.end is not None:
+        conds.append(Recommendation.original_due_on.between(period.start, period.end))
+    if opd_id is not None:
+        conds.append(Recommendation.opd_id == opd_id)
+    return conds
+
+
+def _in_force() -> ColumnElement[bool]:
+    return Commitment.status.not_in(NOT_IN_FORCE)
+
+
+def _commitments_per_opd(filters: Filters, today: dt.date) -> dict[int, CommitmentStats]:
+    stmt = (
+        select(
+            Commitment.opd_id,
+            Commitment.status,
+            func.count(),
+            func.count().filter(overdue_clause(today)),
+            func.coalesce(func.sum(Commitment.progress).filter(_in_force()), 0),
+        )
+        .where(*_commitment_conditions(filters))
+        .group_by(Commitment.opd_id, Commitment.status)
+    )
+    out: dict[int, CommitmentStats] = {}
+    for opd_id, status, count, overdue, progress in db.session.execute(stmt):
+        out.setdefault(opd_id, CommitmentStats()).add(status, count, overdue, progress)
+    return out
+
+
+def _follow_ups_per_opd(filters: Filters, today: dt.date) -> dict[int, FollowUpStats]:
+    stmt = (
+        select(
+            Recommendation.opd_id,
+            Recommendation.outcome,
+            func.count(),
+            func.count().filter(recommendation_overdue_clause(today)),
+        )
+        .where(*_recommendation_conditions(filters))
+        .group_by(Recommendation.opd_id, Recommendation.outcome)
+    )
+    out: dict[int, FollowUpStats] = {}
+    for opd_id, outcome, count, overdue in db.session.execute(stmt):
+        out.setdefault(opd_id, FollowUpStats()).add(outcome, count, overdue)
+    return out
+
+
+def _attendance_per_opd(filters: Filters) -> dict[int | None, Attendance]:
+    stmt = (
+        select(
+            Person.opd_id,
+            func.count(),
+            func.count().filter(Invitation.status.in_(ATTENDED)),
+        )
+        .select_from(Invitation)
+        .join(Person, Invitation.person_id == Person.id)
+        .join(Workshop, Invitation.workshop_id == Workshop.id)
+        .where(Workshop.status == WorkshopStatus.HELD)
+        .group_by(Person.opd_id)
+    )
+    bounds = filters.period.bounds_at()
+    if bounds is not None:
+        stmt = stmt.where(Workshop.starts_at >= bounds[0], Workshop.starts_at < bounds[1])
+    out: dict[int | None, Attendance] = {}
+    for opd_id, invited, attended in db.session.execute(stmt):
+        out.setdefault(opd_id, Attendance()).add(invited, attended)
+    return out
+
+
+def _amounts(filters: Filters, opd_id: int | None = None) -> Amounts:
+    in_selection = select(Recommendation.finding_id).where(
+        *_recommendation_conditions(filters, opd_id)
+    )
+    financial = select(Finding.id).where(
+        Finding.is_financial.is_(True), Finding.id.in_(in_selection)
+    )
+    value = (
+        select(func.coalesce(func.sum(Finding.amount_to_recover), 0))
+        .where(Finding.id.in_(financial))
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(Repayment.amount), 0))
+        .where(Repayment.finding_id.in_(financial))
+        .scalar_subquery()
+    )
+    count = select(func.count()).where(Finding.id.in_(financial)).scalar_subquery()
+    found, total, repaid = db.session.execute(select(count, value, paid)).one()
+    return Amounts(findings=int(found or 0), value=_money(total), paid=_money(repaid))
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _areas(filters: Filters, opd_id: int | None, today: dt.date) -> list[AreaRow]:
+    stmt = (
+        select(
+            Commitment.thematic_area_id,
+            Commitment.status,
+            func.count(),
+            func.count().filter(overdue_clause(today)),
+            func.coalesce(func.sum(Commitment.progress), 0),
+        )
+        .where(*_commitment_conditions(filters, opd_id), _in_force())
+        .group_by(Commitment.thematic_area_id, Commitment.status)
+    )
+    stats: dict[int | None, CommitmentStats] = {}
+    for area_id, status, count, overdue, progress in db.session.execute(stmt):
+        stats.setdefault(area_id, CommitmentStats()).add(status, count, overdue, progress)
+
+    # The areas with commitments, and the active areas of the period's years (even empty).
+    ids = [i for i in stats if i is not None]
+    wanted: list[Any] = [ThematicArea.id.in_(ids)] if ids else []
+    if filters.area is not None:
+        wanted = [ThematicArea.id == filters.area.id]
+    elif filters.period.years:
+        wanted.append(
+            and_(ThematicArea.year.in_(filters.period.years), ThematicArea.active.is_(True))
+        )
+    areas: list[ThematicArea] = []
+    if wanted:
+        areas = list(
+            db.session.scalars(
+                select(ThematicArea)
+                .where(or_(*wanted))
+                .order_by(
+                    ThematicArea.is_priority.desc(),
+                    ThematicArea.year.desc(),
+                    ThematicArea.sort_order,
+                    ThematicArea.name,
+                )
+            )
+        )
+    rows = [AreaRow(area, stats.get(area.id, CommitmentStats())) for area in areas]
+    if None in stats:
+        rows.append(AreaRow(None, stats[None]))
+    return rows
+
+
+def _date_year_month(column: Any) -> tuple[Any, Any]:
+    """SQL expressions for the year and month of a date column. On SQLite (dates stored as
+    'YYYY-MM-DD') a substring is several times cheaper per row than STRFTIME."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (
+            cast(func.substr(column, literal_column("1"), literal_column("4")), Integer),
+            cast(func.substr(column, literal_column("6"), literal_column("2")), Integer),
+        )
+    return extract("year", column), extract("month", column)
+
+
+def _wib_start(year: int, month: int = 1) -> dt.datetime:
+    return dt.datetime(year, month, 1, tzinfo=WIB)
+
+
+def _trend(filters: Filters, opd_id: int | None, today: dt.date) -> list[TrendPoint]:
+    """Per month of the period (per year for all time, from the first year with a due date
+    to the last one or this year): the commitments in force due then and where they stand
+    today, and the commitments verified during that month (in WIB)."""
+    by_year = filters.period.is_all
+    year_of, month_of = _date_year_month(Commitment.due_on)
+    keys = [year_of] if by_year else [year_of, month_of]
+    stmt = (
+        select(
+            *keys,
+            Commitment.status,
+            func.count(),
+            func.count().filter(overdue_clause(today)),
+            func.coalesce(func.sum(Commitment.progress), 0),
+        )
+        .where(*_commitment_conditions(filters, opd_id), _in_force())
+        .group_by(*keys, Commitment.status)
+    )
+    points: dict[tuple[int, int | None], TrendPoint] = {}
+    for row in db.session.execute(stmt):
+        year = int(row[0])
+        month = None if by_year else int(row[1])
+        status, count, overdue, progress = row[-4:]
+        point = points.setdefault((year, month), TrendPoint(year, month))
+        point.stats.add(status, count, overdue, progress)
+
+    if by_year:
+        years = [y for y, _m in points] + [today.year]
+        wanted: list[tuple[int, int | None]] = [
+            (y, None) for y in range(min(years), max(years) + 1)
+        ]
+        starts = [_wib_start(y) for y, _m in wanted] + [_wib_start(wanted[-1][0] + 1)]
+    else:
+        wanted = list(filters.period.months())
+        starts = [_wib_start(y, m) for y, m in wanted]
+        last_year, last_month = wanted[-1]
+        starts.append(
+            _wib_start(last_year + 1) if last_month == 12 else _wib_start(last_year, last_month + 1)
+        )
+
+    # Verified during each month: one conditional count per month (cheap comparisons on
+    # the stored UTC instant, no date function per row).
+    conds = [
+        Commitment.status == S.VERIFIED,
+        Commitment.verified_at >= starts[0],
+        Commitment.verified_at < starts[-1],
+    ]
+    if filters.area is not None:
+        conds.append(Commitment.thematic_area_id == filters.area.id)
+    if opd_id is not None:
+        conds.append(Commitment.opd_id == opd_id)
+    buckets = [
+        func.count().filter(Commitment.verified_at >= lo, Commitment.verified_at < hi)
+        for lo, hi in pairwise(starts)
+    ]
+    verified = db.session.execute(select(*buckets).where(*conds)).one()
+
+    out = [points.get(k) or TrendPoint(k[0], k[1]) for k in wanted]
+    verified_so_far = in_force_so_far = 0
+    for point, during in zip(out, verified, strict=True):
+        point.verified_during = int(during or 0)
+        verified_so_far += point.stats.verified
+        in_force_so_far += point.stats.in_force
+        point.cumulative = percent(verified_so_far, in_force_so_far)
+    return out
+
+
+def _grades() -> list[grade_svc.Comparison]:
+    results = list(
+        db.session.scalars(
+            select(EvaluationResult).order_by(
+                EvaluationResult.instrument, EvaluationResult.year, EvaluationResult.region
+            )
+        )
+    )
+    home = str(current_app.config.get("FINDINGS_HOME_REGION") or grade_svc.HOME_REGION)
+    comparisons = grade_svc.comparisons(results, home)
+    for comparison in comparisons:
+        comparison.years = comparison.years[-GRADE_YEARS:]
+    return comparisons
+
+
+def _opds_for_ranking(with_data: Iterable[int]) -> list[Opd]:
+    """Active OPDs, and inactive ones that have figures in the selection."""
+    ids = sorted(set(with_data))
+    cond = Opd.active.is_(True)
+    if ids:
+        cond = or_(cond, Opd.id.in_(ids))
+    return list(db.session.scalars(select(Opd).where(cond).order_by(Opd.sort_order, Opd.code)))
+
+
+def assign_ranks(rows: Sequence[OpdRow]) -> None:
+    """Rank by completion rate (highest first) among rows with a commitment in force; equal
+    completion shares a rank (1, 2, 2, 4); the others get None."""
+    ranked = sorted(
+        (r for r in rows if r.commitments.completion is not None),
+        key=lambda r: r.commitments.completion,  # type: ignore[arg-type,return-value]
+        reverse=True,
+    )
+    previous: Decimal | None = None
+    rank = 0
+    for position, row in enumerate(ranked, start=1):
+        if row.commitments.completion != previous:
+            rank = position
+            previous = row.commitments.completion
+        row.rank = rank
+    for row in rows:
+        if row.commitments.completion is None:
+            row.rank = None
+
+
+RANKING_SORTS = ("rank", "opd", "commitments", "completion", "overdue", "follow_up", "attendance")
+
+
+def _sort_value(row: OpdRow, key: str) -> Any:
+    return {
+        "rank": row.rank,
+        "opd": row.opd.code.lower(),
+        "commitments": row.commitments.in_force,
+        "completion": row.commitments.completion,
+        "overdue": row.commitments.overdue,
+        "follow_up": row.follow_ups.rate,
+        "attendance": row.attendance.rate,
+    }[key]
+
+
+def sort_ranking(rows: Sequence[OpdRow], key: str, direction: str) -> list[OpdRow]:
+    """Rows sorted by a column of :data:`RANKING_SORTS`; empty values last either way, then
+    by rank and code."""
+    key = key if key in RANKING_SORTS else "rank"
+    descending = direction == "desc"
+
+    def tiebreak(row: OpdRow) -> tuple[Any, ...]:
+        return (row.rank is None, row.rank or 0, row.opd.sort_order, row.opd.code)
+
+    present = sorted(
+        (r for r in rows if _sort_value(r, key) is not None),
+        key=tiebreak,
+    )
+    present.sort(key=lambda r: _sort_value(r, key), reverse=descending)
+    missing = sorted((r for r in rows if _sort_value(r, key) is None), key=tiebreak)
+    return present + missing
+
+
+def overview(filters: Filters, *, today: dt.date, opd_id: int | None = None) -> Overview:
+    """The city's figures for ``filters``; with ``opd_id`` the per-area figures, the trend
+    and the amounts are those of that OPD (the ranking stays the city's)."""
+    per_opd = _commitments_per_opd(filters, today)
+    per_opd_follow_ups = _follow_ups_per_opd(filters, today)
+    per_opd_attendance = _attendance_per_opd(filters)
+
+    city = CommitmentStats()
+    for stats in per_opd.values():
+        city.merge(stats)
+    city_follow_ups = FollowUpStats()
+    for follow_ups in per_opd_follow_ups.values():
+        city_follow_ups.merge(follow_ups)
+    city_attendance = Attendance()
+    for attendance in per_opd_attendance.values():
+        city_attendance.add(attendance.invited, attendance.attended)
+
+    with_data = set(per_opd) | set(per_opd_follow_ups)
+    ranking = [
+        OpdRow(
+            opd=opd,
+            commitments=per_opd.get(opd.id, CommitmentStats()),
+            follow_ups=per_opd_follow_ups.get(opd.id, FollowUpStats()),
+            attendance=per_opd_attendance.get(opd.id, Attendance()),
+        )
+        for opd in _opds_for_ranking(with_data)
+    ]
+    assign_ranks(ranking)
+    return Overview(
+        filters=filters,
+        today=today,
+        commitments=city,
+        follow_ups=city_follow_ups,
+        attendance=city_attendance,
+        amounts=_amounts(filters, opd_id),
+        areas=_areas(filters, opd_id, today),
+        trend=_trend(filters, opd_id, today),
+        ranking=sort_ranking(ranking, "rank", "asc"),
+        grades=_grades() if opd_id is None else [],
+    )
+
+
+def due_items(opd: Opd, *, today: dt.date, user: Any, limit: int = ITEM_LIMIT) -> DueItems:
+    """The OPD's open items overdue or due within :data:`DUE_SOON_DAYS` days, as of today
+    (whatever the period filter), scoped to what ``user`` may see."""
+
+    def commitments(condition: Any) -> list[Commitment]:
+        stmt = (
+            select(Commitment)
+            .options(joinedload(Commitment.thematic_area))
+            .where(Commitment.opd_id == opd.id, condition)
+            .order_by(Commitment.due_on, Commitment.id)
+            .limit(limit)
+        )
+        return list(db.session.scalars(scope_commitments(stmt, user)))
+
+    def recommendations(condition: Any) -> list[Recommendation]:
+        stmt = (
+            select(Recommendation)
+            .join(Recommendation.finding)
+            .join(Finding.report)
+            .options(contains_eager(Recommendation.finding).contains_eager(Finding.report))
+            .where(Recommendation.opd_id == opd.id, condition)
+            .order_by(Recommendation.due_on, Recommendation.id)
+            .limit(limit)
+        )
+        return list(db.session.scalars(scope_recommendations(stmt, user)))
+
+    def count(stmt: Any) -> Any:
+        return stmt.scalar_subquery()
+
+    c_base = scope_commitments(
+        select(func.count()).select_from(Commitment).where(Commitment.opd_id == opd.id), user
+    )
+    r_base = scope_recommendations(
+        select(func.count()).select_from(Recommendation).where(Recommendation.opd_id == opd.id),
+        user,
+    )
+    counts_row = db.session.execute(
+        select(
+            count(c_base.where(overdue_clause(today))),
+            count(c_base.where(due_soon_clause(today))),
+            count(r_base.where(recommendation_overdue_clause(today))),
+            count(r_base.where(recommendation_due_soon_clause(today))),
+        )
+    ).one()
+    return DueItems(
+        overdue_commitments=commitments(overdue_clause(today)),
+        due_soon_commitments=commitments(due_soon_clause(today)),
+        overdue_recommendations=recommendations(recommendation_overdue_clause(today)),
+        due_soon_recommendations=recommendations(recommendation_due_soon_clause(today)),
+        counts={
+            "overdue_commitments": int(counts_row[0]),
+            "due_soon_commitments": int(counts_row[1]),
+            "overdue_recommendations": int(counts_row[2]),
+            "due_soon_recommendations": int(counts_row[3]),
+        },
+    )
+
+
+def opd_overview(opd: Opd, filters: Filters, *, today: dt.date, user: Any) -> OpdOverview:
+    """One OPD's whole picture: its figures, its standing in the city, its due items."""
+    city = overview(filters, today=today, opd_id=opd.id)
+    standing = city.standing(opd.id)
+    if standing is None:  # an inactive OPD without figures: still show it
+        row = OpdRow(opd=opd)
+        city.ranking.append(row)
+        standing = city.standing(opd.id)
+        assert standing is not None
+    return OpdOverview(
+        opd=opd,
+        overview=city,
+        standing=standing,
+        due=due_items(opd, today=today, user=user),
+    )
+
+
+def signer() -> Person | None:
+    """The active Person with the hierarchy role ``inspektur`` (signs the report)."""
+    return db.session.scalars(
+        select(Person)
+        .where(Person.hierarchy_role == HierarchyRole.INSPEKTUR, Person.active.is_(True))
+        .order_by(Person.id)
+        .limit(1)
+    ).first()
+
+
+__all__ = [
+    "ALL_TIME",
+    "RANKING_SORTS",
+    "Amounts",
+    "AreaRow",
+    "Attendance",
+    "CommitmentStats",
+    "DueItems",
+    "Filters",
+    "FollowUpStats",
+    "OpdOverview",
+    "OpdRow",
+    "Overview",
+    "Period",
+    "Standing",
+    "TrendPoint",
+    "area_options",
+    "assign_ranks",
+    "default_period",
+    "due_items",
+    "opd_overview",
+    "overview",
+    "percent",
+    "period_options",
+    "recommendation_due_soon_clause",
+    "recommendation_overdue_clause",
+    "resolve_filters",
+    "signer",
+    "sort_ranking",
+]
