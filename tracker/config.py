@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # Self check-in at a workshop opens this long before its start and closes this long
     # after its end.
     "CHECKIN_MARGIN_MINUTES": 60,
+    # Dashboard pages are cached per process for this long, keyed by the latest audit log
+    # entry (so any change made through the app shows at once); 0 turns the cache off.
+    "DASHBOARD_CACHE_SECONDS": 300,
     # Files one progress update may carry.
     "COMMITMENT_MAX_FILES": 5,
     # Extra non-working days (e.g. cuti bersama), ISO dates: ["2026-12-24"].
