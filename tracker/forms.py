@@ -38,3 +38,34 @@ def digits_only(length: int) -> Any:
 def options(pairs: Any) -> list[SelectChoice]:
     """WTForms choices from ``(value, label)`` pairs (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(str(value), str(label)) for value, label in pairs]
+
+
+def attach_error(form: Any, exc: Any) -> None:
+    """Show a service's error(s) at the field they name, or above the form.
+
+    Accepts one DomainError, or an error carrying several in ``.errors`` (per-row checks).
+    """
+    for error in getattr(exc, "errors", None) or [exc]:
+        field = form._fields.get(error.field or "")
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            form.form_errors.append(error.message)
+
+
+def opd_options(current_id: int | None = None, *, empty: str) -> list[SelectChoice]:
+    """Active OPDs in protocol order (plus the record's current one, even if inactive)."""
+    from sqlalchemy import or_, select
+
+    from tracker.extensions import db
+    from tracker.models import Opd
+
+    rows = db.session.execute(
+        select(Opd.id, Opd.code, Opd.name)
+        .where(or_(Opd.active.is_(True), Opd.id == current_id))
+        .order_by(Opd.sort_order, Opd.name)
+    ).all()
+    return [
+        SelectChoice("", empty),
+        *(SelectChoice(str(r.id), f"{r.code} — {r.name}") for r in rows),
+    ]

@@ -87,3 +87,9 @@ class Listing:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def int_arg(name: str) -> int | None:
+    """A positive whole number from the query string, or None (never an error)."""
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -31,9 +31,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
@@ -50,6 +48,7 @@ from tracker.models.commitment import (
 from tracker.models.workshop import AttendanceStatus, Invitation, Workshop
 from tracker.permissions import P, can_report_on, has_permission
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.records import flush as _records_flush
 from tracker.uploads import StoredFile, UploadError, delete_stored, store_upload
 
 S = CommitmentStatus
@@ -236,15 +235,7 @@ def _required(value: Any, field: str, limit: int, errors: list[DomainError]) -> 
 
 
 def _flush() -> None:
-    """Flush; a concurrent write to the same commitment becomes a ConflictError."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(_conflict_message()) from exc
-    except IntegrityError as exc:
-        raise DomainError(
-            _("The record could not be saved because it clashes with another record.")
-        ) from exc
+    _records_flush(_conflict_message())
 
 
 def check_version(commitment: Commitment, expected_version: int | None) -> None:

@@ -36,8 +36,6 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
@@ -58,9 +56,12 @@ from tracker.models.finding import (
     UnfollowableReason,
 )
 from tracker.permissions import P, can_answer_recommendation, has_permission
-from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.errors import DomainError, NotAllowed
 from tracker.services.grades import grade_for, to_score
 from tracker.services.records import apply_changes
+from tracker.services.records import flush as _flush
+from tracker.services.records import optional_text as _optional
+from tracker.services.records import required_text as _required
 from tracker.uploads import delete_stored, store_upload
 
 RESPONSE_DAYS = 60
@@ -91,27 +92,6 @@ def default_due_on(received_on: dt.date) -> dt.date:
     return received_on + dt.timedelta(days=RESPONSE_DAYS)
 
 
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-def _required(value: str | None, field: str, limit: int) -> str:
-    text = _text(value)
-    if text is None:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
-
-
-def _optional(value: str | None, field: str, limit: int) -> str | None:
-    text = _text(value)
-    if text is not None and len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
-
-
 def _number(value: str | None, field: str = "number") -> str:
     number = _required(value, field, NUMBER_MAX)
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.\-/]*", number):
@@ -119,23 +99,6 @@ def _number(value: str | None, field: str = "number") -> str:
             _("Use digits, letters, dots, dashes or slashes, e.g. 1, 2.a or 3.1."), field=field
         )
     return number
-
-
-def _flush() -> None:
-    """Flush; a concurrent edit or a race on a unique value becomes a domain error."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            _(
-                "This record was changed by someone else while you were editing it. "
-                "Your changes were not saved; review the current values and try again."
-            )
-        ) from exc
-    except IntegrityError as exc:
-        raise DomainError(
-            _("The record could not be saved because it clashes with another record.")
-        ) from exc
 
 
 def _check_version(

@@ -14,14 +14,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models.finding import EvaluationResult, Grade, Instrument
 from tracker.permissions import P, has_permission
-from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.errors import DomainError, NotAllowed
 from tracker.services.records import apply_changes
+from tracker.services.records import flush as _flush
 
 #: (exclusive lower bound, grade), best first; anything not above 30 is D.
 GRADE_SCALE: tuple[tuple[Decimal, Grade], ...] = (
@@ -89,22 +88,6 @@ def resolve_grade(score: Decimal | None, grade: Grade | None) -> Grade:
 def _require_admin(actor: Any) -> None:
     if not has_permission(actor, P.MANAGE_REFERENCE):
         raise NotAllowed(_("Only administrators enter the grades history."))
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            _(
-                "This record was changed by someone else while you were editing it. "
-                "Your changes were not saved; review the current values and try again."
-            )
-        ) from exc
-    except IntegrityError as exc:
-        raise DomainError(
-            _("The record could not be saved because it clashes with another record.")
-        ) from exc
 
 
 def _values(

@@ -14,15 +14,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
 from tracker.models import HierarchyRole, Opd, OpdKind, Person, Role, ThematicArea, User
 from tracker.models.base import Base
 from tracker.services import accounts
-from tracker.services.errors import ConflictError, DomainError
+from tracker.services.errors import DomainError
 from tracker.services.records import apply_changes
+from tracker.services.records import clean_text as _text
+from tracker.services.records import flush as _flush
+from tracker.services.records import optional_text as _optional
+from tracker.services.records import required_text as _required
 
 CODE_RE = re.compile(r"^[A-Z0-9_]+$")
 PHONE_RE = re.compile(r"^[0-9+\- ]+$")
@@ -38,49 +40,11 @@ TEXT_MAX = 2000
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-def _required(value: str | None, field: str, limit: int) -> str:
-    text = _text(value)
-    if text is None:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
-
-
-def _optional(value: str | None, field: str, limit: int) -> str | None:
-    text = _text(value)
-    if text is not None and len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
-
-
 def _code(value: str | None, limit: int) -> str:
     code = _required(value, "code", limit).upper()
     if not CODE_RE.match(code):
         raise DomainError(_("Use only capital letters, digits and underscores."), field="code")
     return code
-
-
-def _flush() -> None:
-    """Flush; a concurrent edit or a race on a unique value becomes a domain error."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            _(
-                "This record was changed by someone else while you were editing it. "
-                "Your changes were not saved; review the current values and try again."
-            )
-        ) from exc
-    except IntegrityError as exc:
-        raise DomainError(
-            _("The record could not be saved because it clashes with another record.")
-        ) from exc
 
 
 def _update(

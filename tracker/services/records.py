@@ -7,9 +7,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
+from tracker.extensions import db
 from tracker.models.base import Base
-from tracker.services.errors import ConflictError
+from tracker.services.errors import ConflictError, DomainError
 
 
 def apply_changes(
@@ -32,13 +35,7 @@ def apply_changes(
             stored = getattr(record, key)
             if original is not None and key in original and original[key] != stored:
                 changed[key] = (original[key], stored)
-        raise ConflictError(
-            _(
-                "This record was changed by someone else while you were editing it. "
-                "Your changes were not saved; review the current values and try again."
-            ),
-            changed,
-        )
+        raise ConflictError(conflict_message(), changed)
     applied: dict[str, tuple[Any, Any]] = {}
     columns = {attr.key for attr in inspect(type(record)).column_attrs}
     for key, value in values.items():
@@ -49,3 +46,45 @@ def apply_changes(
             setattr(record, key, value)
             applied[key] = (before, value)
     return applied
+
+
+def clean_text(value: str | None) -> str | None:
+    """Stripped text, or None when nothing is left."""
+    value = (value or "").strip()
+    return value or None
+
+
+def required_text(value: str | None, field: str, limit: int) -> str:
+    text = clean_text(value)
+    if text is None:
+        raise DomainError(_("This field is required."), field=field)
+    if len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def optional_text(value: str | None, field: str, limit: int) -> str | None:
+    text = clean_text(value)
+    if text is not None and len(text) > limit:
+        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def conflict_message() -> str:
+    return _(
+        "This record was changed by someone else while you were editing it. "
+        "Your changes were not saved; review the current values and try again."
+    )
+
+
+def flush(conflict: str | None = None) -> None:
+    """Flush; a concurrent edit (stale version) becomes a ConflictError and a race on a
+    unique value a DomainError, so no request answers 500 for them."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(conflict or conflict_message()) from exc
+    except IntegrityError as exc:
+        raise DomainError(
+            _("The record could not be saved because it clashes with another record.")
+        ) from exc

@@ -51,6 +51,8 @@ from tracker.models import (
 from tracker.models.base import utcnow
 from tracker.models.enums import LabeledEnum
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.records import optional_text as _optional
+from tracker.services.records import required_text as _required
 
 TITLE_MAX = 200
 THEME_MAX = 300
@@ -81,27 +83,6 @@ STALE_MESSAGE = _l(
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-def _required(value: str | None, field: str, limit: int) -> str:
-    text = _text(value)
-    if text is None:
-        raise DomainError(_("This field is required."), field=field)
-    if len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
-
-
-def _optional(value: str | None, field: str, limit: int) -> str | None:
-    text = _text(value)
-    if text is not None and len(text) > limit:
-        raise DomainError(_("At most %(n)d characters.", n=limit), field=field)
-    return text
 
 
 def _flush() -> None:

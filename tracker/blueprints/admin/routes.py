@@ -18,7 +18,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -36,8 +35,9 @@ from tracker.blueprints.admin.forms import (
     UserNewForm,
 )
 from tracker.extensions import db
+from tracker.forms import attach_error, opd_options
 from tracker.i18n import WIB, date_short, datetime_wib, today_wib
-from tracker.listing import Listing
+from tracker.listing import Listing, int_arg
 from tracker.models import (
     AuditAction,
     AuditLog,
@@ -135,11 +135,6 @@ def _status_filter(stmt: Select[Any], column: Any) -> tuple[Select[Any], str]:
     return stmt, "all"
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 def _enum_arg(name: str, enum_cls: type[enum.Enum]) -> Any:
     raw = request.args.get(name, "")
     return enum_cls(raw) if raw in {m.value for m in enum_cls} else None
@@ -172,24 +167,6 @@ def load_original(token: str | None, record: Any) -> dict[str, Any] | None:
         return None
     values = data.get("values")
     return values if isinstance(values, dict) else None
-
-
-def _attach_error(form: FlaskForm, exc: DomainError) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
-def _opd_choices(current_id: int | None = None) -> list[SelectChoice]:
-    """Active OPDs (plus the record's current one, even if inactive)."""
-    rows = db.session.execute(
-        select(Opd.id, Opd.code, Opd.name)
-        .where(or_(Opd.active.is_(True), Opd.id == current_id))
-        .order_by(Opd.sort_order, Opd.name)
-    ).all()
-    return [_choice("", _("— none —")), *(_choice(r.id, f"{r.code} — {r.name}") for r in rows)]
 
 
 def _opd_filter_options() -> list[tuple[int, str]]:
@@ -338,7 +315,7 @@ def _edit(
             status = 409
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -367,7 +344,7 @@ def _create(
             record = save()
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -505,7 +482,7 @@ def people() -> ResponseReturnValue:
     )
     stmt, status = _status_filter(stmt, Person.active)
     opd_arg = request.args.get("opd", "")
-    opd_id = _int_arg("opd")
+    opd_id = int_arg("opd")
     if opd_arg == "none":
         stmt = stmt.where(Person.opd_id.is_(None))
     elif opd_id is not None:
@@ -558,9 +535,9 @@ def _person_kwargs(form: PersonForm) -> dict[str, Any]:
 @requires(P.MANAGE_PEOPLE)
 def person_new() -> ResponseReturnValue:
     form = PersonForm()
-    if request.method == "GET" and (preset := _int_arg("opd")) is not None:
+    if request.method == "GET" and (preset := int_arg("opd")) is not None:
         form.opd_id.data = preset
-    form.opd_id.choices = _opd_choices()
+    form.opd_id.choices = opd_options(empty=_("— none —"))
     return _create(
         form,
         lambda: organisation.create_person(**_person_kwargs(form)),
@@ -575,7 +552,7 @@ def person_new() -> ResponseReturnValue:
 def person_edit(person_id: int) -> ResponseReturnValue:
     person = db.get_or_404(Person, person_id)
     form = PersonEditForm(obj=person if request.method == "GET" else None)
-    form.opd_id.choices = _opd_choices(person.opd_id)
+    form.opd_id.choices = opd_options(person.opd_id, empty=_("— none —"))
     return _edit(
         form,
         person,
@@ -615,7 +592,7 @@ def users() -> ResponseReturnValue:
     role = _enum_arg("role", Role)
     if role is not None:
         stmt = stmt.where(User.role == role)
-    opd_id = _int_arg("opd")
+    opd_id = int_arg("opd")
     if opd_id is not None:
         stmt = stmt.where(User.opd_id == opd_id)
     listing = Listing(
@@ -655,7 +632,7 @@ def _show_password(user: User, password: str, *, created: bool) -> ResponseRetur
 @requires(P.MANAGE_USERS)
 def user_new() -> ResponseReturnValue:
     form = UserNewForm()
-    form.opd_id.choices = _opd_choices()
+    form.opd_id.choices = opd_options(empty=_("— none —"))
     form.person_id.choices = _person_choices()
     status = 200
     if form.validate_on_submit():
@@ -671,7 +648,7 @@ def user_new() -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -691,7 +668,7 @@ def user_new() -> ResponseReturnValue:
 def user_edit(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user if request.method == "GET" else None)
-    form.opd_id.choices = _opd_choices(user.opd_id)
+    form.opd_id.choices = opd_options(user.opd_id, empty=_("— none —"))
     form.person_id.choices = _person_choices(user.person_id)
     return _edit(
         form,
@@ -747,7 +724,7 @@ def user_reset_password(user_id: int) -> ResponseReturnValue:
 @requires(P.MANAGE_REFERENCE)
 def thematic_areas() -> ResponseReturnValue:
     stmt, status = _status_filter(select(ThematicArea), ThematicArea.active)
-    year = _int_arg("year")
+    year = int_arg("year")
     if year is not None:
         stmt = stmt.where(ThematicArea.year == year)
     listing = Listing(
@@ -794,7 +771,7 @@ def _area_kwargs(form: ThematicAreaForm) -> dict[str, Any]:
 def thematic_area_new() -> ResponseReturnValue:
     form = ThematicAreaForm()
     if request.method == "GET":
-        form.year.data = _int_arg("year") or today_wib().year
+        form.year.data = int_arg("year") or today_wib().year
     return _create(
         form,
         lambda: organisation.create_thematic_area(**_area_kwargs(form)),

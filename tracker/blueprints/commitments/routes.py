@@ -40,8 +40,9 @@ from tracker.blueprints.commitments.forms import (
 )
 from tracker.documents import new_workbook, safe_filename, write_table, xlsx_response
 from tracker.extensions import db
+from tracker.forms import attach_error, opd_options
 from tracker.i18n import date_short, datetime_wib, today_wib
-from tracker.listing import Listing
+from tracker.listing import Listing, int_arg
 from tracker.models import Opd, Person, ThematicArea
 from tracker.models.base import utcnow
 from tracker.models.commitment import (
@@ -62,7 +63,7 @@ from tracker.permissions import (
     scope_commitments,
 )
 from tracker.services import commitments as service
-from tracker.services.commitments import InvalidRows, InvalidValues
+from tracker.services.commitments import InvalidRows
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
 from tracker.services.reminders import last_reminded
 from tracker.uploads import allowed_types_text, human_size, max_file_size, send_stored
@@ -103,31 +104,6 @@ SEARCH = [Commitment.statement, Commitment.indicator, Commitment.target, Opd.cod
 
 def _choice(value: Any, label: Any, **kw: Any) -> SelectChoice:
     return SelectChoice(str(value), str(label), **kw)
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
-def _attach(form: FlaskForm, exc: DomainError) -> None:
-    """Show a service's error(s) at the field they name, or above the form."""
-    errors = exc.errors if isinstance(exc, InvalidValues) else [exc]
-    for error in errors:
-        field = form._fields.get(error.field or "")
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
-
-
-def _opd_choices(current_id: int | None = None) -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(Opd.id, Opd.code, Opd.name)
-        .where(or_(Opd.active.is_(True), Opd.id == current_id))
-        .order_by(Opd.sort_order, Opd.name)
-    ).all()
-    return [_choice("", _("— choose —")), *(_choice(r.id, f"{r.code} — {r.name}") for r in rows)]
 
 
 def _area_choices(current_id: int | None = None, empty: Any = None) -> list[SelectChoice]:
@@ -191,7 +167,7 @@ def _person_choices(keep: Iterable[int | None] = ()) -> list[SelectChoice]:
 
 
 def _fill_choices(form: CommitmentForm, record: Commitment | None = None) -> None:
-    form.opd_id.choices = _opd_choices(record.opd_id if record else None)
+    form.opd_id.choices = opd_options(record.opd_id if record else None, empty=_("— choose —"))
     form.workshop_id.choices = _workshop_choices()
     form.thematic_area_id.choices = _area_choices(record.thematic_area_id if record else None)
     people = _person_choices([record.made_by_id, record.carried_out_by_id] if record else [])
@@ -533,7 +509,7 @@ def _act(
         return _detail(commitment_id, posted={name: form}, status=409, since=since)
     except DomainError as exc:
         db.session.rollback()
-        _attach(form, exc)
+        attach_error(form, exc)
         return _detail(commitment_id, posted={name: form}, status=400)
     db.session.commit()
     flash(success(commitment), "success")
@@ -721,8 +697,8 @@ def new() -> ResponseReturnValue:
     _fill_choices(form)
     status = 200
     if request.method == "GET":
-        form.opd_id.data = _int_arg("opd")
-        form.workshop_id.data = _int_arg("workshop")
+        form.opd_id.data = int_arg("opd")
+        form.workshop_id.data = int_arg("workshop")
     elif form.validate_on_submit():
         try:
             commitment = service.create_commitment(
@@ -730,7 +706,7 @@ def new() -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            _attach(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -773,7 +749,7 @@ def edit(commitment_id: int) -> ResponseReturnValue:
                 status = 409
             except DomainError as exc:
                 db.session.rollback()
-                _attach(form, exc)
+                attach_error(form, exc)
                 status = 400
             else:
                 db.session.commit()
@@ -793,7 +769,7 @@ def edit(commitment_id: int) -> ResponseReturnValue:
 @requires(P.MANAGE_COMMITMENTS)
 def bulk() -> ResponseReturnValue:
     """Bulk entry for a workshop: one row per attending OPD, saved together or not at all."""
-    workshop_id = _int_arg("workshop")
+    workshop_id = int_arg("workshop")
     if workshop_id is None:
         workshops = db.session.scalars(
             select(Workshop).order_by(Workshop.starts_at.desc(), Workshop.id)

@@ -53,8 +53,9 @@ from tracker.blueprints.findings.forms import (
 from tracker.blueprints.findings.matrix import matrix_pdf, matrix_workbook
 from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
+from tracker.forms import attach_error
 from tracker.i18n import date_short, to_wib
-from tracker.listing import Listing
+from tracker.listing import Listing, int_arg
 from tracker.models import HierarchyRole, Opd, Person
 from tracker.models.base import utcnow
 from tracker.models.finding import (
@@ -152,11 +153,6 @@ def _today() -> dt.date:
     return svc.today_of(_now())
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
@@ -217,14 +213,6 @@ def _describe(value: Any) -> Any:
     return value
 
 
-def _attach_error(form: FlaskForm, exc: DomainError) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
 def _labels(form: FlaskForm) -> dict[str, str]:
     return {name: str(field.label.text) for name, field in form._fields.items()}
 
@@ -264,7 +252,7 @@ def _form_page(
             abort(403)
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -349,10 +337,10 @@ def index() -> ResponseReturnValue:
     if scope_cond is not None:
         rec_conds.append(scope_cond)
 
-    report_id = _int_arg("report")
+    report_id = int_arg("report")
     if report_id is not None:
         finding_conds.append(Finding.report_id == report_id)
-    year = _int_arg("year")
+    year = int_arg("year")
     if year is not None:
         finding_conds.append(Report.year == year)
     kind = request.args.get("kind", "")
@@ -360,7 +348,7 @@ def index() -> ResponseReturnValue:
         finding_conds.append(Report.kind == ReportKind(kind))
     else:
         kind = ""
-    opd_id = _int_arg("opd") if scope_cond is None else None
+    opd_id = int_arg("opd") if scope_cond is None else None
     if opd_id is not None:
         rec_conds.append(Recommendation.opd_id == opd_id)
     outcome = request.args.get("outcome", "")
@@ -629,7 +617,7 @@ def follow_up(rec_id: int) -> ResponseReturnValue:
             abort(403)
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(
@@ -667,7 +655,7 @@ def review(rec_id: int) -> ResponseReturnValue:
             abort(403)
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(
@@ -705,7 +693,7 @@ def repayment_new(finding_id: int) -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(
@@ -815,7 +803,7 @@ def reports() -> ResponseReturnValue:
         stmt = stmt.where(Report.kind == ReportKind(kind))
     else:
         kind = ""
-    year = _int_arg("year")
+    year = int_arg("year")
     if year is not None:
         stmt = stmt.where(Report.year == year)
     listing = Listing(
@@ -1131,7 +1119,7 @@ def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
     else:
         period = current
     opd = None
-    opd_id = _int_arg("opd")
+    opd_id = int_arg("opd")
     if opd_id is not None:
         opd = db.session.get(Opd, opd_id)
         if opd is None:
@@ -1142,7 +1130,7 @@ def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
             abort(404)
         if opd is None and len(allowed) == 1:
             opd = db.session.get(Opd, next(iter(allowed)))
-    return period, opd, _int_arg("year"), periods
+    return period, opd, int_arg("year"), periods
 
 
 def _matrix(period: str, opd: Opd | None, year: int | None) -> svc.Matrix:
@@ -1386,7 +1374,7 @@ def workshop_notes(workshop_id: int) -> ResponseReturnValue:
             Recommendation.id,
         )
     )
-    opd_id = _int_arg("opd") if scope_opd_ids(current_user) is None else None
+    opd_id = int_arg("opd") if scope_opd_ids(current_user) is None else None
     if opd_id is not None:
         stmt = stmt.where(Recommendation.opd_id == opd_id)
     recs = list(db.session.scalars(scope_recommendations(stmt)).unique())

@@ -43,6 +43,7 @@ from tracker.blueprints.workshops.forms import (
 )
 from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
+from tracker.forms import attach_error, opd_options
 from tracker.i18n import datetime_wib
 from tracker.listing import Listing
 from tracker.models import (
@@ -128,26 +129,6 @@ def _unsign(purpose: str, token: str | None, record_id: int) -> Any:
     if not isinstance(data, dict) or data.get("id") != record_id:
         return None
     return data.get("values")
-
-
-def _attach_error(form: Any, exc: DomainError) -> None:
-    field = form._fields.get(exc.field or "")
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
-def _opd_choices(current_id: int | None = None) -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(Opd.id, Opd.code, Opd.name)
-        .where(or_(Opd.active.is_(True), Opd.id == current_id))
-        .order_by(Opd.sort_order, Opd.name)
-    ).all()
-    return [
-        SelectChoice("", _("— none —")),
-        *(SelectChoice(str(r.id), f"{r.code} — {r.name}") for r in rows),
-    ]
 
 
 def _area_choices(current_ids: Iterable[int] = ()) -> list[SelectChoice]:
@@ -329,7 +310,7 @@ def new() -> ResponseReturnValue:
     form = WorkshopForm()
     if request.method == "GET":
         form.organiser_opd_id.data = service.default_organiser_id()
-    form.organiser_opd_id.choices = _opd_choices()
+    form.organiser_opd_id.choices = opd_options(empty=_("— none —"))
     form.thematic_area_ids.choices = _area_choices()
     status = 200
     if form.validate_on_submit():
@@ -339,7 +320,7 @@ def new() -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
@@ -376,7 +357,7 @@ def edit(workshop_id: int) -> ResponseReturnValue:
                 "original": _sign("edit", workshop.id, service.editable_values(workshop)),
             }
         )
-    form.organiser_opd_id.choices = _opd_choices(workshop.organiser_opd_id)
+    form.organiser_opd_id.choices = opd_options(workshop.organiser_opd_id, empty=_("— none —"))
     form.thematic_area_ids.choices = _area_choices(a.id for a in workshop.thematic_areas)
     status = 200
     changes: dict[str, tuple[Any, Any]] = {}
@@ -403,7 +384,7 @@ def edit(workshop_id: int) -> ResponseReturnValue:
                 status = 409
             except DomainError as exc:
                 db.session.rollback()
-                _attach_error(form, exc)
+                attach_error(form, exc)
                 status = 400
             else:
                 db.session.commit()
@@ -434,7 +415,7 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
             )
         except DomainError as exc:
             db.session.rollback()
-            _attach_error(form, exc)
+            attach_error(form, exc)
         else:
             db.session.commit()
             flash(_("The workshop %(title)s has been cancelled.", title=workshop.title), "success")
