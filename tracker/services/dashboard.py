@@ -68,8 +68,9 @@ from tracker.models.commitment import Commitment, CommitmentStatus
 from tracker.models.finding import EvaluationResult, Finding, Outcome, Recommendation, Repayment
 from tracker.models.workshop import AttendanceStatus, Invitation, Workshop, WorkshopStatus
 from tracker.permissions import scope_commitments, scope_recommendations
+from tracker.services import findings as findings_service
 from tracker.services import grades as grade_svc
-from tracker.services.commitments import DUE_SOON_DAYS, due_soon_clause, overdue_clause
+from tracker.services.commitments import due_soon_clause, overdue_clause
 from tracker.services.errors import DomainError
 from tracker.services.findings import completion_rate, parse_period, period_bounds, period_label
 
@@ -80,7 +81,6 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 #: Statuses that are not "in force" (left out of completion and of the per-area figures).
 NOT_IN_FORCE = (S.DRAFT, S.CANCELLED)
 #: Outcomes after which a recommendation is still expected to be followed up.
-OPEN_OUTCOMES = tuple(o for o in Outcome if not o.closed)
 ATTENDED = tuple(s for s in AttendanceStatus if s.attended)
 #: How many due-soon / overdue items the OPD page lists per kind (the rest: a link).
 ITEM_LIMIT = 15
@@ -88,28 +88,6 @@ ITEM_LIMIT = 15
 GRADE_YEARS = 6
 HUNDRED = Decimal(100)
 TENTH = Decimal("0.1")
-
-
-# --- recommendations' deadline rules (the findings list's rules, in SQL) ----------------
-
-
-def recommendation_overdue_clause(today: dt.date) -> ColumnElement[bool]:
-    """Current deadline passed and the outcome not closed (``Recommendation.is_overdue``)."""
-    return and_(
-        Recommendation.due_on < today,
-        or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
-    )
-
-
-def recommendation_due_soon_clause(
-    today: dt.date, days: int = DUE_SOON_DAYS
-) -> ColumnElement[bool]:
-    """Due today or within ``days`` days and the outcome not closed."""
-    return and_(
-        Recommendation.due_on >= today,
-        Recommendation.due_on <= today + dt.timedelta(days=days),
-        or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
-    )
 
 
 # --- filters ---------------------------------------------------------------------------
@@ -569,7 +547,7 @@ def _follow_ups_per_opd(filters: Filters, today: dt.date) -> dict[int, FollowUpS
             Recommendation.opd_id,
             Recommendation.outcome,
             func.count(),
-            func.count().filter(recommendation_overdue_clause(today)),
+            func.count().filter(findings_service.overdue_clause(today)),
         )
         .where(*_recommendation_conditions(filters))
         .group_by(Recommendation.opd_id, Recommendation.outcome)
@@ -914,15 +892,15 @@ def due_items(opd: Opd, *, today: dt.date, user: Any, limit: int = ITEM_LIMIT) -
         select(
             count(c_base.where(overdue_clause(today))),
             count(c_base.where(due_soon_clause(today))),
-            count(r_base.where(recommendation_overdue_clause(today))),
-            count(r_base.where(recommendation_due_soon_clause(today))),
+            count(r_base.where(findings_service.overdue_clause(today))),
+            count(r_base.where(findings_service.due_soon_clause(today))),
         )
     ).one()
     return DueItems(
         overdue_commitments=commitments(overdue_clause(today)),
         due_soon_commitments=commitments(due_soon_clause(today)),
-        overdue_recommendations=recommendations(recommendation_overdue_clause(today)),
-        due_soon_recommendations=recommendations(recommendation_due_soon_clause(today)),
+        overdue_recommendations=recommendations(findings_service.overdue_clause(today)),
+        due_soon_recommendations=recommendations(findings_service.due_soon_clause(today)),
         counts={
             "overdue_commitments": int(counts_row[0]),
             "due_soon_commitments": int(counts_row[1]),
@@ -983,8 +961,6 @@ __all__ = [
     "overview",
     "percent",
     "period_options",
-    "recommendation_due_soon_clause",
-    "recommendation_overdue_clause",
     "resolve_filters",
     "signer",
     "sort_ranking",

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
@@ -80,6 +80,29 @@ CENT = Decimal("0.01")
 
 
 # --- small helpers ---------------------------------------------------------------------
+
+
+#: Outcomes that leave a recommendation open (with "not reviewed yet").
+OPEN_OUTCOMES = tuple(o for o in Outcome if not o.closed)
+
+
+def open_clause() -> ColumnElement[bool]:
+    """Not reviewed yet, or outcome 2 or 3: the OPD still has to act."""
+    return or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES))
+
+
+def overdue_clause(today: dt.date) -> ColumnElement[bool]:
+    """Open and its current deadline passed (``Recommendation.is_overdue`` in SQL)."""
+    return and_(Recommendation.due_on < today, open_clause())
+
+
+def due_soon_clause(today: dt.date, days: int = 7) -> ColumnElement[bool]:
+    """Open and due today or within ``days`` days."""
+    return and_(
+        Recommendation.due_on >= today,
+        Recommendation.due_on <= today + dt.timedelta(days=days),
+        open_clause(),
+    )
 
 
 def today_of(now: dt.datetime) -> dt.date:

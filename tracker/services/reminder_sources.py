@@ -12,19 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.extensions import db
 from tracker.i18n import WIB
 from tracker.models import HierarchyRole, Opd, Person
 from tracker.models.commitment import Commitment
-from tracker.models.finding import Finding, Outcome, Recommendation
+from tracker.models.finding import Finding, Recommendation
 from tracker.services.commitments import OVERDUE_STATUSES
+from tracker.services.findings import open_clause as findings_open_clause
 from tracker.services.reminders import OpenItem, Recipient, recipient_for
 
 HEAD_ROLES = (HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR)
-OPEN_OUTCOMES = (Outcome.BELUM_SESUAI, Outcome.BELUM_DITINDAKLANJUTI)
 
 
 def _opd_people() -> tuple[dict[int, Person], dict[int, Person]]:
@@ -91,7 +91,7 @@ def recommendation_items(today: dt.date) -> Iterator[OpenItem]:
         select(Recommendation)
         .join(Recommendation.opd)
         .where(
-            or_(Recommendation.outcome.is_(None), Recommendation.outcome.in_(OPEN_OUTCOMES)),
+            findings_open_clause(),
             Opd.active.is_(True),
         )
         .options(

@@ -663,12 +663,6 @@ def evidence(commitment_id: int, evidence_id: int) -> ResponseReturnValue:
         response = send_stored(item.stored_name, item.original_name, item.content_type)
     except OSError:
         abort(404)
-    # Read the (size-limited) file now and close it, rather than leaving an open handle
-    # to whoever consumes the response.
-    response.direct_passthrough = False
-    data = response.get_data()
-    response.close()
-    response.set_data(data)
     return response
 
 

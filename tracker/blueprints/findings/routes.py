@@ -280,16 +280,6 @@ def _active_opds(keep: Iterable[int] = ()) -> list[Opd]:
     )
 
 
-def _overdue_condition(today: dt.date) -> Any:
-    return and_(
-        Recommendation.due_on < today,
-        or_(
-            Recommendation.outcome.is_(None),
-            Recommendation.outcome.in_([Outcome.BELUM_SESUAI, Outcome.BELUM_DITINDAKLANJUTI]),
-        ),
-    )
-
-
 def _awaiting_condition() -> Any:
     return and_(
         Recommendation.last_follow_up_at.is_not(None),
@@ -361,7 +351,7 @@ def index() -> ResponseReturnValue:
         outcome = ""
     overdue = request.args.get("overdue") == "1"
     if overdue:
-        rec_conds.append(_overdue_condition(today))
+        rec_conds.append(svc.overdue_clause(today))
     awaiting = request.args.get("awaiting") == "1"
     if awaiting:
         rec_conds.append(_awaiting_condition())
@@ -761,12 +751,6 @@ def evidence(evidence_id: int) -> ResponseReturnValue:
         )
     except FileNotFoundError:
         abort(404)
-    # Evidence files are small (UPLOAD_MAX_FILE_SIZE): read it now and close the file at
-    # once rather than keeping a descriptor open until the client finishes reading.
-    response.direct_passthrough = False
-    body = response.get_data()
-    response.close()
-    response.set_data(body)
     return response
 
 
