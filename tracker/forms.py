@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeSerializer
 from wtforms import HiddenField, IntegerField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
@@ -69,3 +75,53 @@ def opd_options(current_id: int | None = None, *, empty: str) -> list[SelectChoi
         SelectChoice("", empty),
         *(SelectChoice(str(r.id), f"{r.code} — {r.name}") for r in rows),
     ]
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key or "", salt="tracker.form.original")
+
+
+def sign_original(record: Any, fields: Iterable[str]) -> str:
+    """The values an edit form shows, signed so they cannot be forged: on a conflict
+    they tell what changed meanwhile (see services.records.apply_changes)."""
+    values = {f: _plain_value(getattr(record, f)) for f in fields}
+    return str(_signer().dumps({"type": type(record).__name__, "id": record.id, "values": values}))
+
+
+def load_original(token: str | None, record: Any) -> dict[str, Any] | None:
+    """The values the user saw when opening the form (typed back like the record's)."""
+    try:
+        data = _signer().loads(token or "")
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("id") != record.id:
+        return None
+    if data.get("type") != type(record).__name__ or not isinstance(data.get("values"), dict):
+        return None
+    typed: dict[str, Any] = {}
+    for key, value in data["values"].items():
+        current = getattr(record, key, None)
+        try:
+            if value is None or current is None:
+                typed[key] = value
+            elif isinstance(current, enum.Enum):
+                typed[key] = type(current)(value)
+            elif isinstance(current, dt.date):
+                typed[key] = dt.date.fromisoformat(value)
+            elif isinstance(current, Decimal):
+                typed[key] = Decimal(value)
+            else:
+                typed[key] = value
+        except (ValueError, ArithmeticError):
+            typed[key] = value
+    return typed

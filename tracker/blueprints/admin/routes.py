@@ -13,12 +13,11 @@ import enum
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import SelectChoice
@@ -35,7 +34,7 @@ from tracker.blueprints.admin.forms import (
     UserNewForm,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error, opd_options
+from tracker.forms import attach_error, load_original, opd_options, sign_original
 from tracker.i18n import WIB, date_short, datetime_wib, today_wib
 from tracker.listing import Listing, int_arg
 from tracker.models import (
@@ -140,33 +139,8 @@ def _enum_arg(name: str, enum_cls: type[enum.Enum]) -> Any:
     return enum_cls(raw) if raw in {m.value for m in enum_cls} else None
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def _choice(value: Any, label: Any) -> SelectChoice:
     return SelectChoice(str(value), str(label))
-
-
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key or "", salt="tracker.admin.original")
-
-
-def sign_original(record: Any, fields: Iterable[str]) -> str:
-    """The values the user sees in the edit form, signed so they cannot be forged."""
-    values = {f: _plain(getattr(record, f)) for f in fields}
-    return str(_signer().dumps({"id": record.id, "values": values}))
-
-
-def load_original(token: str | None, record: Any) -> dict[str, Any] | None:
-    try:
-        data = _signer().loads(token or "")
-    except BadData:
-        return None
-    if not isinstance(data, dict) or data.get("id") != record.id:
-        return None
-    values = data.get("values")
-    return values if isinstance(values, dict) else None
 
 
 def _opd_filter_options() -> list[tuple[int, str]]:

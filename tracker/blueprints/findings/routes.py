@@ -31,7 +31,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from wtforms import SelectChoice
@@ -53,7 +52,7 @@ from tracker.blueprints.findings.forms import (
 from tracker.blueprints.findings.matrix import matrix_pdf, matrix_workbook
 from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
-from tracker.forms import attach_error
+from tracker.forms import attach_error, load_original, sign_original
 from tracker.i18n import date_short, to_wib
 from tracker.listing import Listing, int_arg
 from tracker.models import HierarchyRole, Opd, Person
@@ -153,54 +152,6 @@ def _today() -> dt.date:
     return svc.today_of(_now())
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key or "", salt="tracker.findings.original")
-
-
-def _sign_original(record: Any, fields: Iterable[str]) -> str:
-    values = {f: _plain(getattr(record, f)) for f in fields}
-    return str(_signer().dumps({"type": type(record).__name__, "id": record.id, "values": values}))
-
-
-def _load_original(token: str | None, record: Any) -> dict[str, Any] | None:
-    """The values the user saw when opening the form (typed back like the record's)."""
-    try:
-        data = _signer().loads(token or "")
-    except BadData:
-        return None
-    if not isinstance(data, dict) or data.get("id") != record.id:
-        return None
-    if data.get("type") != type(record).__name__ or not isinstance(data.get("values"), dict):
-        return None
-    typed: dict[str, Any] = {}
-    for key, value in data["values"].items():
-        current = getattr(record, key, None)
-        try:
-            if value is None or current is None:
-                typed[key] = value
-            elif isinstance(current, enum.Enum):
-                typed[key] = type(current)(value)
-            elif isinstance(current, dt.date):
-                typed[key] = dt.date.fromisoformat(value)
-            elif isinstance(current, Decimal):
-                typed[key] = Decimal(value)
-            else:
-                typed[key] = value
-        except (ValueError, ArithmeticError):
-            typed[key] = value
-    return typed
-
-
 def _describe(value: Any) -> Any:
     if value is None:
         return None
@@ -234,9 +185,9 @@ def _form_page(
     changes: dict[str, tuple[Any, Any]] = {}
     if request.method == "GET":
         if record is not None:
-            form.original.data = _sign_original(record, fields)
+            form.original.data = sign_original(record, fields)
     elif form.validate_on_submit():
-        original = _load_original(form.original.data, record) if record is not None else None
+        original = load_original(form.original.data, record) if record is not None else None
         try:
             result = save(original)
         except ConflictError as exc:
@@ -245,7 +196,7 @@ def _form_page(
             form.form_errors.append(exc.message)
             form.version.data = record.version
             form.version.raw_data = [str(record.version)]
-            form.original.data = _sign_original(record, fields)
+            form.original.data = sign_original(record, fields)
             status = 409
         except NotAllowed:
             db.session.rollback()
