@@ -16,7 +16,7 @@ def test_create_admin_from_stdin(app):
         app, "Admin@Example.org", "--role", "admin", "--name", "Admin Kota", "--password-stdin"
     )
     assert result.exit_code == 0, result.output
-    assert "created admin@example.org (admin)" in result.output
+    assert "akun dibuat: admin@example.org (admin)" in result.output
     user = db.session.scalar(db.select(User).where(User.email == "admin@example.org"))
     assert user.role is Role.ADMIN
     assert user.name == "Admin Kota"
@@ -30,10 +30,10 @@ def test_create_opd_user_needs_a_known_opd(app):
     factories.make_opd("DINKES", "Dinas Kesehatan")
     missing = _create(app, "a@example.org", "--role", "opd", "--password-stdin")
     assert missing.exit_code == 2
-    assert "--opd" in missing.output
+    assert "--opd KODE" in missing.output
     unknown = _create(app, "a@example.org", "--role", "opd", "--opd", "NOPE", "--password-stdin")
     assert unknown.exit_code == 2
-    assert "unknown OPD code 'NOPE'" in unknown.output
+    assert "kode OPD 'NOPE' tidak dikenal" in unknown.output
     ok = _create(app, "a@example.org", "--role", "opd", "--opd", "dinkes", "--password-stdin")
     assert ok.exit_code == 0, ok.output
     assert db.session.scalar(db.select(User)).opd.code == "DINKES"
@@ -48,7 +48,7 @@ def test_opd_option_only_for_opd_role(app):
 def test_unknown_role_is_a_clear_error(app):
     result = _create(app, "a@example.org", "--role", "walikota", "--password-stdin")
     assert result.exit_code == 2
-    assert "unknown role 'walikota'" in result.output
+    assert "peran 'walikota' tidak dikenal" in result.output
     assert "admin, inspektorat, opd, pimpinan" in result.output
 
 

@@ -50,20 +50,22 @@ def create_user(
         role = Role(role_name.strip().lower())
     except ValueError:
         valid = ", ".join(r.value for r in Role)
-        raise click.UsageError(f"unknown role '{role_name}'; choose one of: {valid}") from None
+        raise click.UsageError(
+            f"peran '{role_name}' tidak dikenal; pilih salah satu: {valid}"
+        ) from None
     opd = None
     if opd_code:
         opd = db.session.scalar(select(Opd).where(func.upper(Opd.code) == opd_code.upper()))
         if opd is None:
-            raise click.UsageError(f"unknown OPD code '{opd_code}'")
+            raise click.UsageError(f"kode OPD '{opd_code}' tidak dikenal")
     if role is Role.OPD and opd is None:
-        raise click.UsageError("the opd role needs --opd CODE")
+        raise click.UsageError("peran opd memerlukan --opd KODE")
     if role is not Role.OPD and opd is not None:
-        raise click.UsageError("--opd is only for the opd role")
+        raise click.UsageError("--opd hanya untuk peran opd")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
     try:
         with acting_as(CLI_ACTOR):
             user = accounts.create_user(
@@ -78,7 +80,7 @@ def create_user(
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
-    click.echo(f"created {user.email} ({user.role.value}{', ' + opd.code if opd else ''})")
+    click.echo(f"akun dibuat: {user.email} ({user.role.value}{', ' + opd.code if opd else ''})")
 
 
 @reminders_cli.command("run")
@@ -93,7 +95,7 @@ def reminders_run(date_text: str | None, dry_run: bool) -> None:
         try:
             day = dt.date.fromisoformat(date_text)
         except ValueError:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+            raise click.BadParameter("gunakan format YYYY-MM-DD", param_hint="--date") from None
     else:
         day = today_wib()
     with acting_as(CLI_ACTOR):
@@ -117,8 +119,8 @@ def scheduler_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app, blocking=True)
     click.echo(
-        f"scheduler: reminders daily at {app.config['REMINDER_TIME']} WIB, "
-        f"retry every {app.config['REMINDER_RETRY_MINUTES']} min; Ctrl+C to stop"
+        f"penjadwal: pengingat harian pukul {app.config['REMINDER_TIME']} WIB, "
+        f"coba ulang tiap {app.config['REMINDER_RETRY_MINUTES']} menit; Ctrl+C untuk berhenti"
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -140,7 +142,7 @@ def serve_command(host: str, port: int, with_scheduler: bool) -> None:
     if with_scheduler:
         scheduler = build_scheduler(app, blocking=False)
         scheduler.start()
-        click.echo(f"scheduler: reminders daily at {app.config['REMINDER_TIME']} WIB")
+        click.echo(f"penjadwal: pengingat harian pukul {app.config['REMINDER_TIME']} WIB")
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
