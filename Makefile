@@ -6,7 +6,7 @@ PORT ?= 5000
 export PORT
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: setup run test bench lint format translations clean
+.PHONY: setup run test test-quick bench lint format translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ run: setup
 	@echo "Tracker berjalan di http://127.0.0.1:$(PORT)/ — hentikan dengan Ctrl+C."
 	TRACKER_BASE_URL="$${TRACKER_BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) serve --host 127.0.0.1 --port $(PORT) --with-scheduler
 
+# The whole suite, in parallel: one worker per core, each with its own databases.
+TEST_WORKERS ?= auto
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, no browser.
+test-quick: setup
+	TEST_DATABASE_URL= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser" $(PYTEST_ARGS)
 
 # City-scale benchmark (not a test): generates data in bench-data/ and reports timings.
 bench: setup

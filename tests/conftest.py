@@ -1,21 +1,23 @@
-"""Fixtures: a fresh database per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
+"""Fixtures: a database of its own per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+
+The schema is built once per worker (see tests/databases.py); each test gets a copy.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 from tests import factories
+from tests.databases import Databases, TestDatabase, databases
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Role, User
@@ -24,37 +26,10 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
-def _psycopg_url(url: str) -> Any:
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str | None]:
-    """A PostgreSQL database made for this test session and dropped after it."""
-    if not TEST_DATABASE_URL:
-        yield None
-        return
-    server = _psycopg_url(TEST_DATABASE_URL)
-    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+def worker_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """This worker's schema templates, reusable database and snapshots."""
+    yield from databases(tmp_path_factory.mktemp("databases"), TEST_DATABASE_URL or None)
 
 
 class IsolatedClient(FlaskClient):
@@ -83,11 +58,37 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, pg_url: str | None, tmp_path: Any) -> str:
-    if backend == "postgresql":
-        assert pg_url is not None
-        return pg_url
-    return f"sqlite:///{tmp_path / 'test.db'}"
+def test_database(
+    backend: str, worker_databases: Databases, tmp_path: Any, request: pytest.FixtureRequest
+) -> Iterator[TestDatabase]:
+    """The test's own database on ``backend``: the schema with no rows, unless the test is
+    marked ``database(snapshot=build)`` (a copy of what ``build(app)`` made, built once per
+    worker) or ``database(own=True)`` (a database created for it alone: migrations)."""
+    marker = request.node.get_closest_marker("database")
+    options = marker.kwargs if marker else {}
+    if build := options.get("snapshot"):
+        key = f"{build.__module__}.{build.__qualname__}"
+        made = worker_databases.snapshot(backend, key, build, tmp_path)
+    elif options.get("own"):
+        made = worker_databases.own(backend, tmp_path)
+    else:
+        made = worker_databases.empty(backend, tmp_path)
+    try:
+        yield made
+    finally:
+        made.cleanup()
+
+
+@pytest.fixture
+def database_url(test_database: TestDatabase) -> str:
+    return test_database.url
+
+
+@pytest.fixture
+def snapshot(test_database: TestDatabase) -> Any:
+    """What the snapshot's builder returned (records detached, their columns loaded)."""
+    assert test_database.value is not None, "mark the test with database(snapshot=...)"
+    return test_database.value
 
 
 @pytest.fixture
@@ -104,13 +105,10 @@ def app(database_url: str, tmp_path: Any, request: pytest.FixtureRequest) -> Ite
     application = create_app(config)
     application.test_client_class = IsolatedClient
     with application.app_context():
-        db.drop_all()
-        db.create_all()
         try:
             yield application
         finally:
             db.session.remove()
-            db.drop_all()
             db.engine.dispose()
 
 
@@ -173,6 +171,11 @@ def count_queries(app: Flask) -> Callable[[], contextlib.AbstractContextManager[
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "app_config(**kw): extra configuration for the app fixture")
+    config.addinivalue_line(
+        "markers",
+        "database(snapshot=build | own=True): start from a copy of a populated snapshot, "
+        "or from a database of the test's own",
+    )
 
 
 # --- e-mail -----------------------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import stat
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -64,6 +66,25 @@ def _seed(app: Flask) -> Any:
     return result
 
 
+def seed_demo(app: Flask) -> str:
+    """The first ``flask seed demo`` on an empty database: what it printed."""
+    return str(_seed(app).output)
+
+
+# Every test starts from a copy of the database (and instance folder) of one first run.
+pytestmark = pytest.mark.database(snapshot=seed_demo)
+
+
+@dataclass
+class FirstRun:
+    output: str
+
+
+@pytest.fixture
+def seeded(app: Flask, snapshot: str) -> FirstRun:
+    return FirstRun(snapshot)
+
+
 def _credentials(output: str) -> dict[str, tuple[str, str]]:
     """role -> (e-mail, password) as printed by the command."""
     found: dict[str, tuple[str, str]] = {}
@@ -94,8 +115,8 @@ def _only(role: HierarchyRole) -> Person:
     return people[0]
 
 
-def test_opds_have_codes_kinds_and_protocol_order(app):
-    result = _seed(app)
+def test_opds_have_codes_kinds_and_protocol_order(app, seeded):
+    result = seeded
     assert f"OPD: {len(data.OPDS)}" in result.output
     for code, kind in REQUIRED_OPDS.items():
         assert _opd(code).kind is kind, code
@@ -108,8 +129,7 @@ def test_opds_have_codes_kinds_and_protocol_order(app):
     assert sum(o.kind is OpdKind.KECAMATAN for o in opds) == 5
 
 
-def test_every_opd_has_exactly_one_head_and_one_secretary(app):
-    _seed(app)
+def test_every_opd_has_exactly_one_head_and_one_secretary(app, seeded):
     for opd in db.session.scalars(select(Opd).where(Opd.active.is_(True))):
         roles = Counter(p.hierarchy_role for p in opd.people)
         heads = sum(roles[r] for r in data.HEAD_ROLES)
@@ -133,8 +153,7 @@ def test_every_opd_has_exactly_one_head_and_one_secretary(app):
     assert camat.position == "Camat Klojen"
 
 
-def test_leaders_of_the_2023_workshop(app):
-    _seed(app)
+def test_leaders_of_the_2023_workshop(app, seeded):
     wali_kota = _only(HierarchyRole.WALI_KOTA)
     assert "Sutiaji" in wali_kota.name
     assert wali_kota.opd is None
@@ -157,8 +176,7 @@ def test_leaders_of_the_2023_workshop(app):
     )
 
 
-def test_thematic_areas_2023(app):
-    _seed(app)
+def test_thematic_areas_2023(app, seeded):
     areas = db.session.scalars(select(ThematicArea).where(ThematicArea.year == 2023)).all()
     by_code = {a.code: a for a in areas}
     assert set(by_code) >= PRIORITY_CODES | GENERAL_CODES
@@ -167,8 +185,8 @@ def test_thematic_areas_2023(app):
     assert by_code["STUNTING"].name == "Percepatan Penurunan Stunting"
 
 
-def test_one_account_per_role_and_printed_passwords_log_in(app):
-    result = _seed(app)
+def test_one_account_per_role_and_printed_passwords_log_in(app, seeded):
+    result = seeded
     assert "Akun demo (kata sandi hanya ditampilkan sekali)" in result.output
     assert "/login" in result.output
     printed = _credentials(result.output)
@@ -200,6 +218,7 @@ def test_one_account_per_role_and_printed_passwords_log_in(app):
     assert wrong.status_code != 302
 
 
+@pytest.mark.database(snapshot=None)  # the printed path is this test's own
 def test_credentials_file_is_private(app):
     result = _seed(app)
     path = Path(app.instance_path) / "demo_credentials.txt"
@@ -210,8 +229,8 @@ def test_credentials_file_is_private(app):
         assert f"{email}\t{password}" in content
 
 
-def test_rerun_adds_nothing_and_shows_no_password(app):
-    first = _seed(app)
+def test_rerun_adds_nothing_and_shows_no_password(app, seeded):
+    first = seeded
     passwords = [p for _, p in _credentials(first.output).values()]
     before = _counts()
     hashes = {u.email: u.password_hash for u in db.session.scalars(select(User))}
@@ -235,8 +254,7 @@ def test_rerun_adds_nothing_and_shows_no_password(app):
     assert len(data.PEOPLE) == before["Person"]
 
 
-def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app):
-    _seed(app)
+def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app, seeded):
     dinkes = _opd("DINKES")
     dinkes.name = "Dinas Kesehatan Kota Malang"  # an admin's edit
     from tracker.models.commitment import Commitment
@@ -269,8 +287,7 @@ def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app):
     assert content.count("pimpinan@example.org") == 2  # the first run's block is kept
 
 
-def test_all_demo_emails_are_on_example_org(app):
-    _seed(app)
+def test_all_demo_emails_are_on_example_org(app, seeded):
     emails = [p.email for p in db.session.scalars(select(Person))]
     emails += [u.email for u in db.session.scalars(select(User))]
     assert emails

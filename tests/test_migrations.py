@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -10,6 +11,9 @@ from sqlalchemy import inspect
 from tracker.extensions import db
 from tracker.models import Base
 from tracker.models.base import render_migration_item
+
+# These tests drop and rebuild the schema: each gets a database of its own.
+pytestmark = pytest.mark.database(own=True)
 
 
 def test_upgrade_from_empty_matches_models(app):

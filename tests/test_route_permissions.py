@@ -72,8 +72,9 @@ for _area in AREAS:
 NOT_VIEWS = {"static", "bootstrap.static"}
 
 
-@pytest.fixture
-def world(app: Any) -> World:
+def build_world(_app: Any) -> World:
+    """The records every row points at: built once per backend per worker, then each test
+    starts from its own copy of that database (a POST may change or delete them)."""
     own = factories.make_opd("DINKES", "Dinas Kesehatan")
     other = factories.make_opd("DISKOMINFO", "Dinas Komunikasi dan Informatika")
     users = {
@@ -99,6 +100,11 @@ def world(app: Any) -> World:
     for area in AREAS:
         area.populate(world)
     return world
+
+
+@pytest.fixture
+def world(snapshot: World) -> World:
+    return snapshot
 
 
 def _endpoints(app: Any) -> dict[str, set[str]]:
@@ -130,6 +136,7 @@ def _cases() -> list[tuple[str, str]]:
     return [(endpoint, role) for endpoint in ROUTES for role in [*Role, "anonymous"]]
 
 
+@pytest.mark.database(snapshot=build_world)
 @pytest.mark.parametrize(("endpoint", "role"), _cases(), ids=lambda v: str(v))
 def test_role_on_route(app, client, world, login, endpoint, role):
     rule = ROUTES[endpoint]
@@ -162,6 +169,7 @@ def test_role_on_route(app, client, world, login, endpoint, role):
             assert status == 403, where
 
 
+@pytest.mark.database(snapshot=build_world)
 @pytest.mark.parametrize(
     "endpoint", [e for e, r in ROUTES.items() if r.foreign_kwargs is not None] or ["none"]
 )

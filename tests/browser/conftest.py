@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from tests.databases import Databases
 from tracker import create_app
 from tracker.audit import Actor, acting_as
 from tracker.extensions import db
@@ -36,6 +37,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 10_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the browser tests on one worker, so they share one Chromium."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 PASSWORD = "Rahasia-Uji-2023"
 
 
@@ -86,22 +97,48 @@ def _seed(app: Flask) -> dict[str, Account]:
     return users
 
 
+class _KeepResponse:
+    """Keeps each response's iterable in its environ, so it can be closed when the
+    browser drops the connection mid-download (a test closing its page)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        iterable = self.app(environ, start_response)
+        environ["tests.response"] = iterable
+        return iterable
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """The development server leaves a response unclosed (an open static file) when the
+    client goes away while it is being written; close it, as a production server does."""
+
+    def connection_dropped(
+        self, error: BaseException, environ: dict[str, Any] | None = None
+    ) -> None:
+        iterable = (environ or {}).get("tests.response")
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(tmp_path: Path, worker_databases: Databases) -> Iterator[LiveServer]:
     """The application on a file SQLite database, served on 127.0.0.1:<free port>."""
     app = create_app(
         {
             "SECRET_KEY": "browser-test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
+            "SQLALCHEMY_DATABASE_URI": worker_databases.empty("sqlite", tmp_path).url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "WTF_CSRF_ENABLED": True,
         }
     )
-    with app.app_context():
-        db.create_all()
     users = _seed(app)
 
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, _KeepResponse(app), threaded=True, request_handler=_ClosingHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -115,12 +152,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium per test module (Debian's package, not Playwright's download).
+    """One headless Chromium for the session (Debian's package, not Playwright's download).
 
-    Module scope closes the browser and Playwright's driver once a module's tests are done,
-    so they do not linger while the rest of the suite runs.
+    Every test gets fresh browser contexts of it (``new_page``), so nothing is shared
+    between tests but the browser process. The browser tests run on one worker (their
+    ``xdist_group``), so the suite starts Chromium once.
     """
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")

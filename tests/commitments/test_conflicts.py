@@ -213,6 +213,8 @@ def test_concurrent_writes_race_on_postgresql(app, backend):
                     "WHERE datname = current_database() AND wait_event_type = 'Lock'"
                 )
             ).scalar()
+            # pg_stat_activity is read once per transaction: end it to see the next state.
+            watcher.rollback()
             if waiting:
                 break
             time.sleep(0.05)

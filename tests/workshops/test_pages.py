@@ -374,7 +374,9 @@ def test_mark_everyone_on_one_screen(client, login_as):
     assert _reload(Workshop, workshop.id).status is WorkshopStatus.HELD
     # Every change is in the audit log, by the officer.
     entries = db.session.scalars(
-        select(AuditLog).where(AuditLog.entity_type == "Invitation", AuditLog.entity_id == w)
+        select(AuditLog)
+        .where(AuditLog.entity_type == "Invitation", AuditLog.entity_id == w)
+        .order_by(AuditLog.id)
     ).all()
     assert [(e.action, e.actor_id) for e in entries][-1] == (AuditAction.UPDATE, officer.id)
     assert entries[-1].changes["status"] == ["invited", "hadir"]
