@@ -157,6 +157,7 @@ class Databases:
         self._pg_reused: str | None = None
         self._pg_reused_engine: Engine | None = None
         self._pg_sequences: list[str] = []
+        self._pg_guarded: list[str] = []
         self._snapshots: dict[tuple[str, str], Snapshot] = {}
 
     # --- the empty schema ------------------------------------------------------------------
@@ -188,6 +189,15 @@ class Databases:
                         text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
                     ).scalars()
                 )
+                # Tables whose own triggers refuse DELETE (the append-only audit log).
+                self._pg_guarded = list(
+                    conn.execute(
+                        text(
+                            "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                            "WHERE trigger_schema = 'public' ORDER BY 1"
+                        )
+                    ).scalars()
+                )
             self._pg_reused, self._pg_reused_engine = name, engine
         assert self._pg_reused_engine is not None
         return self._pg_reused, self._pg_reused_engine
@@ -199,7 +209,10 @@ class Databases:
 
         name, engine = self._pg_reused_database()
         tables = [t.name for t in Base.metadata.sorted_tables]
-        statements = [f'DELETE FROM public."{t}"' for t in reversed(tables)]
+        # The tables' owner may set their own triggers aside while it empties them.
+        statements = [f'ALTER TABLE public."{t}" DISABLE TRIGGER USER' for t in self._pg_guarded]
+        statements += [f'DELETE FROM public."{t}"' for t in reversed(tables)]
+        statements += [f'ALTER TABLE public."{t}" ENABLE TRIGGER USER' for t in self._pg_guarded]
         if snapshot_schema is None:
             statements += [f'ALTER SEQUENCE public."{s}" RESTART' for s in self._pg_sequences]
         else:

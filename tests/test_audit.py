@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import DBAPIError
 
 from tests import factories
 from tracker.audit import Actor, acting_as
@@ -80,3 +82,45 @@ def test_web_changes_are_attributed_to_the_user(app, client, login):
     assert entry.actor_id == user.id
     assert entry.actor_label == user.email
     assert entry.changes["locale"] == [None, "en"]
+
+
+def _one_entry() -> AuditLog:
+    with acting_as(Actor(None, "test")):
+        factories.make_opd("DINKES", "Dinas Kesehatan")
+    return _entries("Opd")[0]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        lambda entry: update(AuditLog).where(AuditLog.id == entry.id).values(actor_label="x"),
+        lambda entry: update(AuditLog).values(changes={}),
+        lambda entry: delete(AuditLog).where(AuditLog.id == entry.id),
+        lambda entry: text("DELETE FROM audit_log"),
+        lambda entry: text("UPDATE audit_log SET entity_label = 'dipalsukan'"),
+    ],
+    ids=["bulk-update", "update-all", "bulk-delete", "raw-delete", "raw-update"],
+)
+def test_the_database_itself_refuses_to_edit_the_log(app, statement):
+    entry = _one_entry()
+    label = entry.entity_label
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(statement(entry))
+    db.session.rollback()
+    db.session.expire_all()
+    (again,) = _entries("Opd")
+    assert again.entity_label == label
+
+
+def test_removing_a_user_only_clears_the_actor_of_their_entries(app):
+    user = factories.make_user("admin")
+    with acting_as(Actor(user.id, user.email)):
+        factories.make_opd("DINKES", "Dinas Kesehatan")
+    (entry,) = _entries("Opd")
+    assert entry.actor_id == user.id
+    db.session.execute(delete(type(user)).where(type(user).id == user.id))
+    db.session.commit()
+    db.session.expire_all()
+    (entry,) = _entries("Opd")
+    assert entry.actor_id is None
+    assert entry.actor_label == user.email
