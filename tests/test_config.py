@@ -72,3 +72,18 @@ def test_engine_is_the_configured_backend(app, backend):
     assert db.engine.dialect.name == backend
     if backend == "postgresql":
         assert db.engine.driver == "psycopg"
+
+
+def test_sqlite_database_and_instance_folder_are_private(tmp_path, monkeypatch):
+    for key in list(__import__("os").environ):
+        if key.startswith("TRACKER_"):
+            monkeypatch.delenv(key)
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o755)
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    for name in ("tracker.db",):
+        assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -151,6 +153,37 @@ def test_xlsx_table_round_trip():
     )
 
 
+def test_xlsx_text_that_looks_like_a_formula_stays_text():
+    hostile = ['=HYPERLINK("http://evil.example","klik")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+    hostile += ["\tTAB", "\rCR"]
+    workbook = documents.new_workbook()
+    sheet = workbook.create_sheet("Data")
+    header = documents.write_table(
+        sheet,
+        ["Teks", "Angka", "Tanggal"],
+        [[text, -5, dt.date(2023, 7, 26)] for text in hostile],
+        title_lines=["=1+1"],
+        totals=["=SUM(B:B)", -30, None],
+    )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # Read the sheet's XML itself: no cell may carry a formula.
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    loaded = load_workbook(io.BytesIO(buffer.getvalue()))["Data"]
+    texts = [loaded.cell(row=header + i, column=1) for i in range(1, len(hostile) + 1)]
+    # (XML reads a bare CR back as LF.)
+    assert [c.value for c in texts] == [t.replace("\r", "\n") for t in hostile]
+    assert all(c.data_type == "s" and c.quotePrefix for c in texts)
+    assert loaded.cell(row=1, column=1).value == "=1+1"
+    assert loaded.cell(row=1, column=1).data_type == "s"
+    # Numbers and dates stay typed.
+    assert loaded.cell(row=header + 1, column=2).value == -5
+    assert loaded.cell(row=header + 1, column=3).value == dt.datetime(2023, 7, 26)
+    assert loaded.cell(row=header + len(hostile) + 1, column=2).value == -30
+
+
 # --- e-mail -----------------------------------------------------------------------------
 
 
@@ -184,6 +217,9 @@ def test_without_smtp_mail_is_written_to_the_outbox(mail_templates, app, outbox)
             ],
         )
     assert sent.transport == "file"
+    written = Path(sent.location)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert stat.S_IMODE(written.parent.stat().st_mode) == 0o700
     (message,) = outbox.messages()
     assert message["Subject"] == "Uji coba"
     assert "Budi" in message.get_body(("plain",)).get_content()
@@ -191,6 +227,26 @@ def test_without_smtp_mail_is_written_to_the_outbox(mail_templates, app, outbox)
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == "undangan.ics"
     assert attachment.get_content_type() == "text/calendar"
+
+
+def test_line_breaks_in_a_subject_never_make_a_header(mail_templates, app, smtp_server):
+    sink, port = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    title = "Workshop\r\nBcc: korban@example.org\nX-Evil: 1"
+    with app.test_request_context():
+        send_email(
+            "b@example.org",
+            "test",
+            subject=f"Undangan: {title}",
+            name="Sari",
+            attachments=[Attachment(f"{title}.ics", b"BEGIN:VCALENDAR", "text/calendar")],
+        )
+    (message,) = sink.received
+    assert message["Subject"] == "Undangan: Workshop Bcc: korban@example.org X-Evil: 1"
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert sink.envelopes[0][1] == ["b@example.org"]
+    (attachment,) = list(message.iter_attachments())
+    assert "\n" not in attachment.get_filename()
 
 
 def test_smtp_delivery_to_a_real_server(mail_templates, app, smtp_server):

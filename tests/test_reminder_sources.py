@@ -94,6 +94,7 @@ def test_two_scheduler_processes_send_each_digest_once(app, database_url, smtp_s
         "TRACKER_SQLALCHEMY_DATABASE_URI": database_url,
         "TRACKER_SECRET_KEY": "test",
         "TRACKER_MAIL_SERVER": "127.0.0.1",
+        "TRACKER_BASE_URL": "https://tracker.example.org",
         "TRACKER_MAIL_PORT": str(port),
         "TRACKER_MAIL_OUTBOX_FOLDER": str(tmp_path / "outbox"),
     }

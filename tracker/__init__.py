@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from tracker.config import DEFAULTS, database_uri, secret_key_from_instance
+from tracker.files import private_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,13 +25,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(instance_path),
         instance_relative_config=True,
     )
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(copy.deepcopy(DEFAULTS))  # nested settings are per app
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("TRACKER")
     if config:
         app.config.from_mapping(config)
 
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = Path(app.instance_path) / "tracker.db"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
@@ -50,12 +52,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_proto=int(app.config["PROXY_FIX_X_PROTO"]),
         )
 
-    from tracker import blueprints, cli, errors, extensions, i18n, navigation, security
+    from tracker import (
+        blueprints,
+        cli,
+        errors,
+        extensions,
+        guards,
+        i18n,
+        navigation,
+        security,
+        submissions,
+    )
 
     extensions.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    submissions.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     navigation.init_app(app)
     blueprints.register(app)
     cli.register(app)

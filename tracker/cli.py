@@ -83,6 +83,20 @@ def create_user(
     click.echo(f"akun dibuat: {user.email} ({user.role.value}{', ' + opd.code if opd else ''})")
 
 
+def _require_base_url() -> None:
+    """Mail and the scheduler need the public address for their links."""
+    from tracker.links import ConfigurationError, base_url
+
+    try:
+        base_url()
+    except ConfigurationError:
+        raise click.ClickException(
+            "BASE_URL belum diatur: setel TRACKER_BASE_URL (atau BASE_URL di "
+            "instance/config.py) ke alamat tracker yang dibuka pengguna, misalnya "
+            "https://tracker.malangkota.go.id"
+        ) from None
+
+
 @reminders_cli.command("run")
 @click.option("--date", "date_text", help="Run as of this date (YYYY-MM-DD); default today in WIB")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; write and send nothing")
@@ -98,6 +112,8 @@ def reminders_run(date_text: str | None, dry_run: bool) -> None:
             raise click.BadParameter("gunakan format YYYY-MM-DD", param_hint="--date") from None
     else:
         day = today_wib()
+    if not dry_run:
+        _require_base_url()
     with acting_as(CLI_ACTOR):
         report = jobs.run_reminders(day, now=utcnow(), dry_run=dry_run)
     click.echo(report.summary())
@@ -116,6 +132,7 @@ def scheduler_command() -> None:
 
     from tracker.scheduler import build_scheduler
 
+    _require_base_url()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app, blocking=True)
     click.echo(
@@ -140,6 +157,7 @@ def serve_command(host: str, port: int, with_scheduler: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = None
     if with_scheduler:
+        _require_base_url()
         scheduler = build_scheduler(app, blocking=False)
         scheduler.start()
         click.echo(f"penjadwal: pengingat harian pukul {app.config['REMINDER_TIME']} WIB")

@@ -10,7 +10,9 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_DATABASE_URI": None,  # filled with SQLite in instance/ when unset
-    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # pool_pre_ping: a connection the database dropped (restart, failover, idle timeout)
+    # is replaced before use instead of failing the request.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SECRET_KEY": None,  # generated once and kept in instance/secret_key when unset
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -33,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_IP": 20,
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
+    # Server-side sessions end after this long without a request, and this long after
+    # login whatever the activity (and at logout, password change or deactivation).
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_MAX_HOURS": 12,
     "PER_PAGE": 25,
     "HTTPS": False,
     # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto (0 = none).
@@ -64,8 +70,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Inspektorat Kota Malang <inspektorat@example.org>",
     "MAIL_TIMEOUT": 30,
     "MAIL_OUTBOX_FOLDER": None,
-    # Links in e-mails point here (the scheduler has no request to take it from).
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Every link that leaves the app (e-mail, QR code, .ics, PDF) starts with this address,
+    # never with the Host header of a request. Required outside debug/test mode to send
+    # mail or run the scheduler.
+    "BASE_URL": None,
     # Reminders: daily run time (WIB), retry interval, thresholds.
     "REMINDER_TIME": "07:00",
     "REMINDER_RETRY_MINUTES": 5,

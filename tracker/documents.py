@@ -71,6 +71,21 @@ def xlsx_response(workbook: Workbook, filename: str) -> Response:
     return response
 
 
+# A text starting with one of these is a formula (or DDE) to Excel or LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(cell: Any, value: Any) -> Any:
+    """Set a cell's value. Numbers and dates stay typed; a text a spreadsheet would take
+    for a formula (``=HYPERLINK(…)``, ``+cmd|…``, ``@SUM(…)``) is stored as text, marked
+    with the quote prefix so that editing the cell does not turn it into one either."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def write_table(
     sheet: Worksheet,
     headers: Sequence[str],
@@ -86,14 +101,14 @@ def write_table(
     """
     row_number = 1
     for line in title_lines:
-        sheet.cell(row=row_number, column=1, value=line).font = Font(bold=True, size=12)
+        put(sheet.cell(row=row_number, column=1), line).font = Font(bold=True, size=12)
         row_number += 1
     if title_lines:
         row_number += 1
     header_row = row_number
     fill = PatternFill("solid", fgColor="DDE7EE")
     for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=header_row, column=col, value=header)
+        cell = put(sheet.cell(row=header_row, column=col), header)
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.border = _BORDER
@@ -101,13 +116,13 @@ def write_table(
     last = header_row
     for last, values in enumerate(rows, start=header_row + 1):
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row=last, column=col, value=value)
+            cell = put(sheet.cell(row=last, column=col), value)
             cell.border = _BORDER
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str))
     if totals is not None:
         last += 1
         for col, value in enumerate(totals, start=1):
-            cell = sheet.cell(row=last, column=col, value=value)
+            cell = put(sheet.cell(row=last, column=col), value)
             cell.font = Font(bold=True)
             cell.border = _BORDER
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from tracker.extensions import db
+from tracker.links import ConfigurationError
+
+
+class InvalidInput(BadRequest):
+    """A request refused with a message of its own (400): say what was wrong."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(description=message)
+        self.message = message
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -41,7 +52,62 @@ def _render(code: int, detail: str | None = None) -> ResponseReturnValue:
     ), code
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def _rollback_quietly() -> None:
+    """End a failed transaction without letting a dead connection raise again."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.close()
+
+
+def _database_unavailable(exc: Exception) -> ResponseReturnValue:
+    """The database is unreachable, restarting, or (SQLite) locked past the busy timeout:
+    nothing was written (the transaction is rolled back); say so and ask to retry. The
+    page reads nothing from the database, not even the user's language."""
+    current_app.logger.warning("database unavailable: %s", exc)
+    _rollback_quietly()
+    languages = current_app.config["LANGUAGES"]
+    lang = session.get("lang") if session.get("lang") in languages else None
+    lang = lang or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(lang):
+        title = _("Service temporarily unavailable")
+        message = _(
+            "The database cannot be reached at the moment, so nothing was saved. "
+            "Please wait a moment and try again."
+        )
+        if request.path.startswith("/api/"):
+            body: ResponseReturnValue = {"error": title, "message": message, "status": 503}
+        else:
+            body = render_template(
+                "errors/unavailable.html",
+                lang=lang,
+                title=title,
+                message=message,
+                again=_("Try again"),
+            )
+    return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _misconfigured(exc: ConfigurationError) -> ResponseReturnValue:
+    current_app.logger.error("configuration: %s", exc)
+    _rollback_quietly()
+    return _render(
+        500,
+        _(
+            "The server is not fully configured (%(setting)s), so nothing was saved or sent. "
+            "Please tell the administrator.",
+            setting="BASE_URL",
+        ),
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(ConfigurationError, _misconfigured)
+
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> ResponseReturnValue:
         return _render(
@@ -52,6 +118,10 @@ def init_app(app: Flask) -> None:
             ),
         )
 
+    @app.errorhandler(InvalidInput)
+    def _invalid(exc: InvalidInput) -> ResponseReturnValue:
+        return _render(400, exc.message)
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is None or exc.code < 400:
@@ -60,5 +130,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_exc: Exception) -> ResponseReturnValue:
-        db.session.rollback()
+        _rollback_quietly()
         return _render(500)

@@ -16,6 +16,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tracker.files import make_private
 from tracker.models.base import Base, render_migration_item
 
 db = SQLAlchemy(model_class=Base)
@@ -35,8 +36,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
-        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        database_file = cursor.execute("PRAGMA database_list").fetchone()[2]
+        if database_file:  # a file, not :memory:
             cursor.execute("PRAGMA journal_mode=WAL")
+            for suffix in ("", "-wal", "-shm"):
+                make_private(Path(database_file + suffix))
         cursor.close()
 
 

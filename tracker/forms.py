@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeSerializer
-from wtforms import HiddenField, IntegerField, SelectChoice
+from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 
@@ -25,8 +26,56 @@ def empty_to_none(value: Any) -> Any:
     return value or None
 
 
-class VersionedForm(FlaskForm):
-    """A form editing a versioned record carries the version it was opened at."""
+def _integer_fields(fields: Iterable[Any]) -> Iterable[Any]:
+    """Every IntegerField of a form, inside FormFields and FieldLists too."""
+    for field in fields:
+        if isinstance(field, IntegerField):
+            yield field
+        elif isinstance(field, FormField):
+            yield from _integer_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from _integer_fields(field.entries)
+
+
+class TrackerForm(FlaskForm):
+    """The base of every form: a whole number the database cannot hold (an id, a version,
+    a year typed as 99999999999999999999) is refused at its field, before any validator
+    or query uses it."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        from tracker.guards import DB_INT_MAX, DB_INT_MIN
+
+        too_large = [
+            field
+            for field in _integer_fields(self)
+            if field.data is not None and not DB_INT_MIN <= field.data <= DB_INT_MAX
+        ]
+        for field in too_large:
+            field.errors = [_l("This number is too large.")]
+        if too_large:
+            return False
+        return bool(super().validate(extra_validators))
+
+
+def _new_submission_token() -> str:
+    return secrets.token_hex(16)
+
+
+class CreateForm(TrackerForm):
+    """A form that creates a record: it carries a one-time token, so sending it twice
+    (double click, two tabs) creates one record (see ``tracker.submissions``)."""
+
+    submission_token = HiddenField(default=_new_submission_token)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self, VersionedForm):  # an edit form built on this create form
+            del self.submission_token
+
+
+class VersionedForm(TrackerForm):
+    """A form editing a versioned record carries the version it was opened at (and no
+    one-time token: a second copy of an edit is reported as a conflict)."""
 
     version = IntegerField(
         widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)]

@@ -25,6 +25,7 @@ from flask_babel import force_locale
 from sqlalchemy import or_, select, text, update
 
 from tracker.extensions import db
+from tracker.links import base_url
 from tracker.mail import MailError, build_message, deliver
 from tracker.models.reminder import DigestState, ReminderDigest, ReminderReason
 from tracker.services import reminders
@@ -87,7 +88,7 @@ def render_digest(digest: ReminderDigest) -> tuple[str, str]:
 
 
 def _digest_context(digest: ReminderDigest) -> dict[str, object]:
-    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
+    base = base_url()
     groups: list[tuple[ReminderReason, list[dict[str, object]]]] = []
     for reason in reminders.REASON_ORDER:
         entries = [

@@ -21,6 +21,9 @@ from pathlib import Path
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
+from tracker.files import open_private, private_folder
+from tracker.links import base_url
+
 
 class MailError(Exception):
     """Delivery failed (SMTP refused, unreachable, …); the message says why."""
@@ -40,11 +43,17 @@ class SentMail:
     location: str | None  # the .eml path for the file transport
 
 
+def header_text(value: object) -> str:
+    """Text fit for one header line: CR, LF and every other control character become a
+    space and runs of spaces fold to one (a workshop title typed with a line break must not
+    start a new header, nor make the message unsendable)."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in str(value)).split())
+
+
 def outbox_folder() -> Path:
     configured = current_app.config.get("MAIL_OUTBOX_FOLDER")
     folder = Path(configured) if configured else Path(current_app.instance_path) / "outbox"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(folder)
 
 
 def build_message(
@@ -61,11 +70,11 @@ def build_message(
     if not recipients:
         raise MailError("no recipient")
     message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = ", ".join(recipients)
+    message["Subject"] = header_text(subject)
+    message["From"] = header_text(current_app.config["MAIL_DEFAULT_SENDER"])
+    message["To"] = ", ".join(header_text(r) for r in recipients)
     if cc:
-        message["Cc"] = ", ".join(cc)
+        message["Cc"] = ", ".join(header_text(c) for c in cc)
     message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC))
     domain = str(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].strip("> ")
     message["Message-ID"] = make_msgid(domain=domain or None)
@@ -85,7 +94,7 @@ def build_message(
             attachment.content,
             maintype=maintype,
             subtype=subtype.strip(),
-            filename=attachment.filename,
+            filename=header_text(attachment.filename),
             params=extra,
         )
     return message
@@ -93,13 +102,15 @@ def build_message(
 
 def deliver(message: EmailMessage) -> SentMail:
     """Send a built message by SMTP, or write it to the outbox folder."""
+    base_url()  # no e-mail leaves with links to an unset address (ConfigurationError)
     config = current_app.config
     message_id = str(message["Message-ID"])
     if not config.get("MAIL_SERVER"):
         path = outbox_folder() / (
             f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
         )
-        path.write_bytes(bytes(message))
+        with open_private(path) as handle:
+            handle.write(bytes(message))
         current_app.logger.info("mail %s to %s written to %s", message_id, message["To"], path)
         return SentMail(message_id, "file", str(path))
     host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)

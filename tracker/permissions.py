@@ -267,3 +267,33 @@ def can_answer_recommendation(recommendation: Any, user: Any = None) -> bool:
 def can_review_recommendations(user: Any = None) -> bool:
     """Set BPK's outcome of a recommendation: the Inspektorat (and administrators)."""
     return has_permission(current_user if user is None else user, P.MANAGE_FINDINGS)
+
+
+# --- reminders ------------------------------------------------------------------------
+
+
+def scope_digests(stmt: S, user: Any = None) -> S:
+    """Reminder digests ``user`` may read: every one for staff; otherwise the ones sent to
+    their own login or official, and (``opd`` users) those sent to officials of their OPD.
+    Never by a matching e-mail address: an address is typed by people, a scope is not."""
+    from sqlalchemy import or_, select
+
+    from tracker.models import Person
+    from tracker.models.reminder import ReminderDigest
+
+    user = current_user if user is None else user
+    if has_permission(user, P.MANAGE_REMINDERS):
+        return stmt
+    if user is None or not getattr(user, "is_authenticated", False):
+        return stmt.where(false())
+    conditions = [ReminderDigest.recipient_user_id == user.id]
+    if user.person_id is not None:
+        conditions.append(ReminderDigest.recipient_person_id == user.person_id)
+    allowed = scope_opd_ids(user)
+    if allowed:
+        conditions.append(
+            ReminderDigest.recipient_person_id.in_(
+                select(Person.id).where(Person.opd_id.in_(sorted(allowed)))
+            )
+        )
+    return stmt.where(or_(*conditions))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from tracker.audit import Actor
 from tracker.extensions import db, login_manager
-from tracker.models import User
+from tracker.models import User, UserSession
+from tracker.models.base import utcnow
 from tracker.permissions import access_of
+from tracker.services import sessions
 
 CSP = "; ".join(
     [
@@ -31,14 +35,29 @@ CSP = "; ".join(
 UNDECLARED_OK = ("static", "bootstrap.static")
 
 
+# The key of this browser's server-side session (tracker.services.sessions).
+SESSION_KEY = "sid"
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    """The user of this request, if their server-side session is live (one query)."""
     user_id, _, _stamp = session_id.partition(":")
-    if not user_id.isdigit():
+    key = session.get(SESSION_KEY)
+    if not user_id.isdigit() or not isinstance(key, str) or not key:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.get_id() != session_id:
+    found = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(user_id), UserSession.key_hash == sessions.key_hash(key))
+    ).first()
+    if found is None:
         return None
+    user, record = found
+    now = utcnow()
+    if not user.active or user.get_id() != session_id or not sessions.is_live(record, now):
+        return None
+    sessions.touch(record, now)
     return user
 
 
@@ -55,6 +74,14 @@ def _enforce_access() -> ResponseReturnValue | None:
     elif access != "public":
         return login_manager.unauthorized()
     return None
+
+
+def _resolve_locale() -> None:
+    """Settle who is asking and in which language before any work is done: a message
+    built later (after a failed write, whose transaction can no longer be used) must not
+    need the database to find the user's language."""
+    if request.endpoint not in UNDECLARED_OK:
+        get_locale()
 
 
 def _headers(response: Response) -> Response:
@@ -77,6 +104,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.needs_refresh_message = _l("Please log in again.")
     app.before_request(_enforce_access)
+    app.before_request(_resolve_locale)
     app.after_request(_headers)
 
 

@@ -20,9 +20,11 @@ from flask import Response, current_app, send_file
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from tracker.files import open_private, private_folder
 from tracker.services.errors import DomainError
 
 CHUNK = 64 * 1024
+MIMETYPE_READ_LIMIT = 200  # the longest OpenDocument mimetype is under 60 bytes
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,7 @@ class StoredFile:
 def upload_folder() -> Path:
     configured = current_app.config.get("UPLOAD_FOLDER")
     folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(folder)
 
 
 def max_file_size() -> int:
@@ -115,7 +116,10 @@ def sniff(head: bytes, path: Path) -> FileKind | None:
             with zipfile.ZipFile(path) as archive:
                 names = set(archive.namelist())
                 if "mimetype" in names:
-                    mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                    # Read a few bytes only: a "mimetype" member may inflate to gigabytes.
+                    with archive.open("mimetype") as member:
+                        head_of_member = member.read(MIMETYPE_READ_LIMIT)
+                    mimetype = head_of_member.decode("ascii", "replace").strip()
                     return {ODT.content_type: ODT, ODS.content_type: ODS}.get(mimetype)
                 if "[Content_Types].xml" in names:
                     if any(n.startswith("word/") for n in names):
@@ -132,7 +136,7 @@ def sniff(head: bytes, path: Path) -> FileKind | None:
 def _copy_limited(source: IO[bytes], target: Path, limit: int) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with target.open("wb") as out:
+    with open_private(target) as out:
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > limit:
@@ -142,6 +146,17 @@ def _copy_limited(source: IO[bytes], target: Path, limit: int) -> tuple[int, str
             digest.update(chunk)
             out.write(chunk)
     return size, digest.hexdigest()
+
+
+def _not_stored(name: str, exc: OSError) -> UploadError:
+    current_app.logger.error("upload %s could not be stored: %s", name, exc)
+    return UploadError(
+        _(
+            "The file %(name)s could not be stored on the server (the disk may be full). "
+            "Nothing was saved; please try again later or tell the administrator.",
+            name=name,
+        )
+    )
 
 
 def human_size(size: int) -> str:
@@ -156,9 +171,11 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
     original = clean_filename(upload.filename)
     if not upload.filename:
         raise UploadError(_("No file was chosen."))
-    folder = upload_folder() / f"{today.year:04d}" / f"{today.month:02d}"
-    folder.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex
+    try:
+        folder = private_folder(upload_folder() / f"{today.year:04d}" / f"{today.month:02d}")
+    except OSError as exc:
+        raise _not_stored(original, exc) from exc
     temporary = folder / f".{token}.part"
     try:
         size, sha = _copy_limited(upload.stream, temporary, max_file_size())
@@ -189,6 +206,8 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
             )
         final = folder / f"{token}.{kind.extension}"
         temporary.rename(final)
+    except OSError as exc:  # a full disk, a read-only or vanished volume
+        raise _not_stored(original, exc) from exc
     finally:
         temporary.unlink(missing_ok=True)
     relative = final.relative_to(upload_folder()).as_posix()

@@ -39,14 +39,6 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the browser tests on one worker, so they share one Chromium."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 PASSWORD = "Rahasia-Uji-2023"
 
 
@@ -139,6 +131,8 @@ def live_server(tmp_path: Path, worker_databases: Databases) -> Iterator[LiveSer
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, _KeepResponse(app), threaded=True, request_handler=_ClosingHandler
     )
+    # As in production: the links the app sends start with its public address.
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -157,8 +151,8 @@ def chromium() -> Iterator[Any]:
     """One headless Chromium for the session (Debian's package, not Playwright's download).
 
     Every test gets fresh browser contexts of it (``new_page``), so nothing is shared
-    between tests but the browser process. The browser tests run on one worker (their
-    ``xdist_group``), so the suite starts Chromium once.
+    between tests but the browser process. The browser test modules put themselves in one
+    ``xdist_group``, so one worker runs them all and the suite starts Chromium once.
     """
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")

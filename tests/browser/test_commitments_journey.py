@@ -22,7 +22,8 @@ from tracker.models.commitment import Commitment, CommitmentStatus, UpdateKind
 from tracker.services import accounts
 from tracker.services import commitments as service
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session starts one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 STATEMENT = "Melaksanakan penimbangan serentak balita di seluruh posyandu"
 

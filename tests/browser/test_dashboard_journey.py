@@ -20,7 +20,8 @@ from tracker.models import Opd, OpdKind, ThematicArea
 from tracker.models.commitment import Commitment, CommitmentStatus
 from tracker.models.finding import Finding, Outcome, Recommendation, Report, ReportKind
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session starts one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 S = CommitmentStatus
 CHARTS = ["chart-status", "chart-areas", "chart-trend", "chart-outcomes"]
 

@@ -21,7 +21,8 @@ from tracker.models.finding import ReportKind
 from tracker.services import accounts
 from tracker.services import findings as svc
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session starts one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def _prepare(live_server: LiveServer) -> dict[str, int]:

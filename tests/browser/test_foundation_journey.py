@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session starts one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 # With the Indonesian catalog compiled, the interface text itself is checked as well.
 ID_CATALOG = (

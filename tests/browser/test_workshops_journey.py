@@ -32,7 +32,8 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, so the session starts one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 

@@ -241,3 +241,75 @@ def test_links_are_shown_but_not_served(app, client, setup):
     response = _post(client, commitment, [], **{"progress-links": "javascript:alert(1)"})
     assert response.status_code == 400
     assert "Only http:// or https:// links are allowed" in response.get_data(as_text=True)
+
+
+def _updates_count() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(ProgressUpdate)) or 0
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_no_file_and_no_row(app, client, setup, monkeypatch):
+    commitment, _secretary = setup
+    before = _updates_count()
+    import tracker.uploads
+
+    real_open = tracker.uploads.open_private
+
+    class FullDisk:
+        def __init__(self, path):
+            self.handle = real_open(path)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, _chunk):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tracker.uploads, "open_private", FullDisk)
+    response = _post(client, commitment, [upload(pdf_bytes(), "laporan.pdf")])
+    assert response.status_code in (200, 400)
+    assert "could not be stored on the server" in response.get_data(as_text=True)
+    assert _evidence_count() == 0
+    assert _updates_count() == before
+    assert _stored_files(app) == []
+
+
+def test_an_archive_member_is_never_inflated_beyond_a_few_bytes(app, client, setup):
+    import io
+    import tracemalloc
+    import zipfile
+
+    commitment, _secretary = setup
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", b"\0" * (64 * 1024 * 1024))  # 64 MB inflated
+        archive.writestr("content.xml", b"<x/>")
+    bomb = buffer.getvalue()
+    assert len(bomb) < 200 * 1024
+    tracemalloc.start()
+    try:
+        response = _post(client, commitment, [upload(bomb, "laporan.odt")])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code in (200, 400)
+    assert "not an allowed type" in response.get_data(as_text=True)
+    assert peak < 16 * 1024 * 1024, peak
+    assert _stored_files(app) == []
+
+
+def test_kept_files_and_folders_are_private(app, client, setup):
+    import stat
+
+    commitment, _secretary = setup
+    response = _post(client, commitment, [upload(pdf_bytes(), "laporan.pdf")])
+    assert response.status_code == 302
+    (kept,) = _stored_files(app)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    folder = kept.parent
+    while folder != Path(app.instance_path).parent:
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+        folder = folder.parent

@@ -26,6 +26,7 @@ from tests.workshops.helpers import form_pairs, pdf_text, with_values
 from tracker.blueprints.workshops.documents import SHEET_COLUMNS, qr_svg
 from tracker.extensions import db
 from tracker.i18n import WIB
+from tracker.links import base_url
 from tracker.models import (
     AttendanceStatus,
     AuditAction,
@@ -548,13 +549,13 @@ def test_qr_code_links_to_the_check_in_page(app, client, login_as):
     assert response.data.lstrip().startswith(b"<?xml") or b"<svg" in response.data[:200]
     with app.test_request_context():
         expected = qr_svg(
-            f"http://localhost/workshops/{workshop.id}/checkin",
+            f"{base_url()}/workshops/{workshop.id}/checkin",  # BASE_URL, not the Host
             title=f"Check-in: {workshop.title}",
         )
     assert response.data == expected
     detail = _html(client.get(f"/workshops/{workshop.id}"))
     assert f'src="/workshops/{workshop.id}/qr.svg"' in detail
-    assert f"http://localhost/workshops/{workshop.id}/checkin" in detail
+    assert f"http://127.0.0.1:5000/workshops/{workshop.id}/checkin" in detail  # BASE_URL
 
 
 def test_calendar_download(client, login):
@@ -572,7 +573,7 @@ def test_calendar_download(client, login):
     assert str(calendar["method"]) == "PUBLISH"
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == dt.datetime(2030, 5, 2, 8, 30, tzinfo=WIB)
-    assert str(event["url"]) == f"http://localhost/workshops/{workshop.id}"
+    assert str(event["url"]) == f"http://127.0.0.1:5000/workshops/{workshop.id}"  # BASE_URL
 
 
 def _marked_workshop():

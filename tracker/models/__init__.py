@@ -1,6 +1,6 @@
 """All models, one module per aggregate, on one declarative base."""
 
-from tracker.models.account import LoginAttempt, User
+from tracker.models.account import LoginAttempt, User, UserSession
 from tracker.models.audit import AuditLog
 from tracker.models.base import Base
 from tracker.models.commitment import (
@@ -24,6 +24,7 @@ from tracker.models.finding import (
 from tracker.models.organisation import Opd, Person
 from tracker.models.reference import ThematicArea
 from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem
+from tracker.models.submission import FormSubmission
 from tracker.models.workshop import (
     AttendanceStatus,
     Invitation,
@@ -45,6 +46,7 @@ __all__ = [
     "Finding",
     "FindingEvidence",
     "FollowUp",
+    "FormSubmission",
     "HierarchyRole",
     "Invitation",
     "LoginAttempt",
@@ -62,6 +64,7 @@ __all__ = [
     "Role",
     "ThematicArea",
     "User",
+    "UserSession",
     "Workshop",
     "WorkshopKind",
     "WorkshopStatus",

@@ -97,9 +97,19 @@ def set_password(user: User, password: str, *, now: dt.datetime) -> None:
     db.session.flush()
 
 
-def change_own_password(user: User, current: str, new: str, *, now: dt.datetime) -> None:
-    if not check_password_hash(user.password_hash, current):
-        raise DomainError(_("The current password is wrong."), field="current_password")
+def change_own_password(
+    user: User, current: str, new: str, *, now: dt.datetime, ip: str = ""
+) -> None:
+    """The current password is checked like a login (recorded and throttled per account and
+    per address), so a borrowed session cannot be used to guess it."""
+    try:
+        authenticate(user.email, current, ip=ip, now=now)
+    except LoginThrottled as exc:
+        raise LoginThrottled(
+            exc.message, exc.retry_after_seconds, field="current_password"
+        ) from None
+    except DomainError:
+        raise DomainError(_("The current password is wrong."), field="current_password") from None
     if current == new:
         raise DomainError(
             _("Choose a password different from the current one."), field="new_password"

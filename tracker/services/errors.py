@@ -29,6 +29,6 @@ class ConflictError(DomainError):
 class LoginThrottled(DomainError):
     """Too many failed logins for this account or address."""
 
-    def __init__(self, message: str, retry_after_seconds: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, retry_after_seconds: int, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.retry_after_seconds = retry_after_seconds

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import HierarchyRole, Opd, OpdKind, Person, Role, ThematicArea, User
-from tracker.models.base import Base
-from tracker.services import accounts
+from tracker.models.base import Base, utcnow
+from tracker.services import accounts, sessions
 from tracker.services.errors import DomainError
 from tracker.services.records import apply_changes
 from tracker.services.records import clean_text as _text
@@ -248,12 +248,21 @@ def _opd_for_user(opd_id: int | None, current_opd_id: int | None = None) -> Opd 
     return opd
 
 
-def _person_for_user(person_id: int | None, user_id: int | None) -> Person | None:
+def _person_for_user(
+    person_id: int | None, user_id: int | None, role: Role, opd: Opd | None
+) -> Person | None:
     if person_id is None:
         return None
     person = db.session.get(Person, person_id)
     if person is None:
         raise DomainError(_("Choose an official from the list."), field="person_id")
+    if role is Role.OPD and opd is not None and person.opd_id != opd.id:
+        # An OPD login reads its OPD's records, and its official's reminders: both must
+        # be the same OPD.
+        raise DomainError(
+            _("The official must belong to the same OPD as the login (%(code)s).", code=opd.code),
+            field="person_id",
+        )
     taken = select(User.id).where(User.person_id == person_id)
     if user_id is not None:
         taken = taken.where(User.id != user_id)
@@ -279,7 +288,7 @@ def create_account(
     role = Role(role)
     opd = _opd_for_user(opd_id)
     accounts.validate_role_opd(role, opd)
-    person = _person_for_user(person_id, None)
+    person = _person_for_user(person_id, None, role, opd)
     generated = None
     if not password:
         password = generated = accounts.generate_password()
@@ -313,13 +322,15 @@ def update_account(
             raise DomainError(_("You cannot change your own role."), field="role")
         opd = _opd_for_user(opd_id, user.opd_id)
         accounts.validate_role_opd(role, opd)
-        _person_for_user(person_id, user.id)
+        _person_for_user(person_id, user.id, role, opd)
 
     return _update(user, values, expected_version=expected_version, original=original, check=check)
 
 
 def set_account_active(user: User, active: bool, *, actor: User) -> None:
     accounts.set_active(user, active, actor=actor)
+    if not active:
+        sessions.end_all(user, now=utcnow(), reason="deactivated")
 
 
 def reset_password(user: User, *, actor: User, now: dt.datetime) -> str:
@@ -328,6 +339,7 @@ def reset_password(user: User, *, actor: User, now: dt.datetime) -> str:
         raise DomainError(_("Change your own password on the My account page."))
     password = accounts.generate_password()
     accounts.set_password(user, password, now=now)
+    sessions.end_all(user, now=now, reason="reset")
     return password
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,7 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import VersionedForm, digits_only, empty_to_none, strip
+from tracker.forms import CreateForm, TrackerForm, VersionedForm, digits_only, empty_to_none, strip
 from tracker.models import AuditAction, HierarchyRole, OpdKind, Role
 
 
@@ -61,7 +60,7 @@ class EditForm(VersionedForm):
 # --- OPDs ------------------------------------------------------------------------------
 
 
-class OpdForm(FlaskForm):
+class OpdForm(CreateForm):
     code = StringField(
         _l("Code"),
         filters=[strip, upper],
@@ -86,7 +85,7 @@ class OpdEditForm(OpdForm, EditForm):
 # --- officials -------------------------------------------------------------------------
 
 
-class PersonForm(FlaskForm):
+class PersonForm(CreateForm):
     name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(), Length(max=200)])
     nip = StringField(
         _l("NIP"),
@@ -164,7 +163,7 @@ def _user_person() -> Any:
     )
 
 
-class _RoleOpdCheck(FlaskForm):
+class _RoleOpdCheck(TrackerForm):
     """OPD required iff the role is ``opd`` (the service checks it again)."""
 
     def validate_opd_id(self, field: Any) -> None:
@@ -175,7 +174,7 @@ class _RoleOpdCheck(FlaskForm):
             raise ValidationError(_l("Only OPD users belong to an OPD."))
 
 
-class UserNewForm(_RoleOpdCheck):
+class UserNewForm(_RoleOpdCheck, CreateForm):
     # The fields are made in display order (WTForms orders them by creation).
     email = EmailField(
         _l("E-mail"),
@@ -209,7 +208,7 @@ class UserEditForm(_RoleOpdCheck, EditForm):
 # --- thematic areas --------------------------------------------------------------------
 
 
-class ThematicAreaForm(FlaskForm):
+class ThematicAreaForm(CreateForm):
     year = IntegerField(
         _l("Year"),
         validators=[InputRequired(), NumberRange(min=2000, max=2100)],
@@ -245,7 +244,7 @@ class ThematicAreaEditForm(ThematicAreaForm, EditForm):
 # --- audit log filters -----------------------------------------------------------------
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(TrackerForm):
     """The audit log's filters, read from the query string (no CSRF on a GET)."""
 
     class Meta:

@@ -14,8 +14,8 @@ from tracker.extensions import db
 from tracker.models import User
 from tracker.models.base import utcnow
 from tracker.permissions import login_only, public
-from tracker.security import client_ip
-from tracker.services import accounts
+from tracker.security import SESSION_KEY, client_ip
+from tracker.services import accounts, sessions
 from tracker.services.errors import DomainError, LoginThrottled
 
 bp = Blueprint("auth", __name__)
@@ -51,8 +51,12 @@ def login() -> ResponseReturnValue:
             form.form_errors.append(exc.message)
             status = 200
         else:
+            key = sessions.start(
+                user, now=utcnow(), ip=client_ip(), user_agent=request.user_agent.string
+            )
             db.session.commit()
             session.clear()
+            session[SESSION_KEY] = key
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
@@ -67,6 +71,8 @@ def login() -> ResponseReturnValue:
 @login_only
 def logout() -> ResponseReturnValue:
     lang = session.get("lang")
+    sessions.end(session.get(SESSION_KEY), now=utcnow(), reason="logout")
+    db.session.commit()
     logout_user()
     session.clear()
     if lang:
@@ -84,10 +90,16 @@ def account() -> ResponseReturnValue:
         user: User = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
             accounts.change_own_password(
-                user, form.current_password.data or "", form.new_password.data or "", now=utcnow()
+                user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                now=utcnow(),
+                ip=client_ip(),
             )
+            # Every other browser logged in as this user is logged out.
+            sessions.end_all(user, now=utcnow(), reason="password", keep=session.get(SESSION_KEY))
         except DomainError as exc:
-            db.session.rollback()
+            db.session.commit()  # only the failed attempt, which counts towards throttling
             target = getattr(form, exc.field or "", None)
             if target is not None:
                 target.errors.append(exc.message)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,7 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.forms import VersionedForm, empty_to_none, strip
+from tracker.forms import CreateForm, TrackerForm, VersionedForm, empty_to_none, strip
 from tracker.models.commitment import CommitmentStatus
 from tracker.services.commitments import (
     INDICATOR_MAX,
@@ -74,7 +73,7 @@ def _target(required: bool = True) -> Any:
         _l("Target"),
         filters=[strip],
         validators=[InputRequired() if required else Optional(), Length(max=TARGET_MAX)],
-        description=_l("The value to reach, e.g. “100% of posyandu”."),
+        description=_l("The value to reach, e.g. “all posyandu (100%)”."),
     )
 
 
@@ -89,7 +88,7 @@ def _select(label: Any, description: Any = None) -> Any:
     return SelectField(label, coerce=int_or_none, choices=[], description=description)
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(CreateForm):
     # The fields are made in display order (WTForms orders them by creation).
     opd_id = _select(_l("OPD"))
     workshop_id = _select(
@@ -234,7 +233,7 @@ def _deadline_choices() -> list[SelectChoice]:
     ]
 
 
-class FilterForm(FlaskForm):
+class FilterForm(TrackerForm):
     """The list's filters, read from the query string (no CSRF on a GET)."""
 
     class Meta:
@@ -281,7 +280,7 @@ class BulkRowForm(Form):
         )
 
 
-class BulkForm(FlaskForm):
+class BulkForm(CreateForm):
     default_area_id = _select(
         _l("Thematic area for rows without one"),
     )

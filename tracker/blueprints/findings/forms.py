@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -31,7 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import VersionedForm, empty_to_none, strip
+from tracker.forms import CreateForm, TrackerForm, VersionedForm, empty_to_none, strip
 from tracker.models.finding import Grade, Instrument, Outcome, ReportKind, UnfollowableReason
 from tracker.services.errors import DomainError
 from tracker.services.findings import check_url, parse_rupiah
@@ -108,7 +107,7 @@ def _year_range(_form: Any, field: Any) -> None:
 # --- reports ---------------------------------------------------------------------------
 
 
-class ReportForm(FlaskForm):
+class ReportForm(CreateForm):
     kind = SelectField(_l("Kind"), choices=ReportKind.choices, default=ReportKind.LHE_SAKIP.value)
     year = IntegerField(
         _l("Year"),
@@ -169,7 +168,7 @@ def _long_text(label: Any) -> TextAreaField:
     )
 
 
-class FindingForm(FlaskForm):
+class FindingForm(CreateForm):
     number = StringField(
         _l("Number"),
         filters=[strip],
@@ -214,7 +213,7 @@ class FindingEditForm(FindingForm, EditForm):
 # --- recommendations -------------------------------------------------------------------
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(CreateForm):
     number = StringField(
         _l("Number"),
         filters=[strip],
@@ -287,7 +286,7 @@ class EvidenceLinkForm(Form):
                 raise ValidationError(exc.message) from None
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(CreateForm):
     description = TextAreaField(
         _l("What has been done"),
         filters=[strip],
@@ -301,7 +300,7 @@ class FollowUpForm(FlaskForm):
 # --- reviews ---------------------------------------------------------------------------
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(TrackerForm):
     period = SelectField(_l("Semester"), choices=[])
     outcome = SelectField(
         _l("Outcome"),
@@ -330,7 +329,7 @@ class ReviewForm(FlaskForm):
 # --- repayments ------------------------------------------------------------------------
 
 
-class RepaymentForm(FlaskForm):
+class RepaymentForm(CreateForm):
     paid_on = DateField(_l("Date paid"), validators=[InputRequired(), _year_range])
     amount = RupiahField(
         _l("Amount (Rp)"),
@@ -350,7 +349,7 @@ class RepaymentForm(FlaskForm):
 # --- grades ----------------------------------------------------------------------------
 
 
-class EvaluationResultForm(FlaskForm):
+class EvaluationResultForm(CreateForm):
     instrument = SelectField(_l("Evaluation"), choices=Instrument.choices)
     year = IntegerField(
         _l("Year"),

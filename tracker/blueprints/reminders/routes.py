@@ -7,8 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -18,28 +17,15 @@ from tracker.i18n import today_wib
 from tracker.listing import Listing
 from tracker.models.base import utcnow
 from tracker.models.reminder import DigestState, ReminderDigest
-from tracker.permissions import P, can, login_only, requires
+from tracker.permissions import P, can, login_only, requires, scope_digests
 from tracker.services import reminders
 
 bp = Blueprint("reminders", __name__)
 
 
 def _scoped() -> Select[tuple[ReminderDigest]]:
-    """Staff see every digest; everyone else only the ones addressed to them."""
-    stmt = select(ReminderDigest)
-    if can(P.MANAGE_REMINDERS):
-        return stmt
-    addresses = {current_user.email.lower()}
-    person = current_user.person
-    if person is not None and person.email:
-        addresses.add(person.email.lower())
-    conditions = [
-        func.lower(ReminderDigest.recipient_email).in_(sorted(addresses)),
-        ReminderDigest.recipient_user_id == current_user.id,
-    ]
-    if person is not None:
-        conditions.append(ReminderDigest.recipient_person_id == person.id)
-    return stmt.where(or_(*conditions)) if conditions else stmt.where(false())
+    """Staff see every digest; everyone else what ``scope_digests`` allows."""
+    return scope_digests(select(ReminderDigest))
 
 
 def _date_arg(name: str) -> dt.date | None:

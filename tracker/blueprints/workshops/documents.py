@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tracker.documents import new_workbook, render_pdf, write_table
+from tracker.documents import new_workbook, put, render_pdf, write_table
 from tracker.i18n import date_long, time_wib, to_wib
 from tracker.models import AttendanceStatus, Invitation, Person, Workshop
 from tracker.services.workshops import AttendanceSummary
@@ -81,11 +81,6 @@ def sheet_rows(invitations: Sequence[Invitation]) -> list[SheetRow]:
         ]
 
 
-def _text(value: str) -> str:
-    """A cell text that a spreadsheet never takes for a formula."""
-    return f"'{value}" if value.startswith("=") else value
-
-
 def _when(workshop: Workshop) -> tuple[str, str]:
     """('Rabu, 26 Juli 2023', '13.00 – 16.00 WIB') in Indonesian."""
     with force_locale("id"):
@@ -127,7 +122,7 @@ def sheet_workbook(
     title_lines = [
         f"{current_app.config['CITY_NAME'].upper()} — INSPEKTORAT",
         "DAFTAR HADIR",
-        _text(workshop.title),
+        workshop.title,
         f"Hari/tanggal: {day}",
         f"Waktu: {hours}",
         f"Tempat: {workshop.venue}",
@@ -138,10 +133,7 @@ def sheet_workbook(
     header = write_table(
         sheet,
         SHEET_COLUMNS,
-        [
-            (r.number, _text(r.name), _text(r.position), _text(r.opd), _text(r.remark), "")
-            for r in rows
-        ],
+        [(r.number, r.name, r.position, r.opd, r.remark, "") for r in rows],
         title_lines=title_lines,
         widths=[6, 34, 38, 34, 34, 22],
     )
@@ -160,7 +152,7 @@ def sheet_workbook(
     lines += [(STATUS_ID[s], overall.count(s)) for s in AttendanceStatus]
     lines.append(("Tingkat kehadiran (hadir + diwakili)", overall.rate))
     for offset, (label, value) in enumerate(lines, start=3):
-        recap.cell(row=offset, column=1, value=label)
+        put(recap.cell(row=offset, column=1), label)
         cell = recap.cell(row=offset, column=2, value=value)
         if isinstance(value, float):
             cell.number_format = "0.0%"
@@ -178,7 +170,7 @@ def write_opd_table(sheet: Worksheet, summary: AttendanceSummary, start: int) ->
         cell.alignment = Alignment(wrap_text=True)
     for row, (opd, tally) in enumerate(summary.by_opd, start=start + 1):
         values = [
-            _text(opd.name) if opd is not None else "Pimpinan daerah",
+            opd.name if opd is not None else "Pimpinan daerah",
             tally.invited,
             tally.count(AttendanceStatus.HADIR),
             tally.count(AttendanceStatus.DIWAKILI),
@@ -187,7 +179,7 @@ def write_opd_table(sheet: Worksheet, summary: AttendanceSummary, start: int) ->
             tally.rate,
         ]
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=col, value=value)
+            cell = put(sheet.cell(row=row, column=col), value)
             if col == len(values):
                 cell.number_format = "0.0%"
 

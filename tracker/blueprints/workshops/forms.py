@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -23,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from tracker.forms import VersionedForm, empty_to_none, options, strip
+from tracker.forms import CreateForm, TrackerForm, VersionedForm, empty_to_none, options, strip
 from tracker.models import WorkshopKind, WorkshopStatus
 from tracker.services.workshops import InvitePreset
 
@@ -40,7 +39,7 @@ def _editable_statuses() -> list[Any]:
     return options((s.value, s.label) for s in WorkshopStatus if s is not WorkshopStatus.CANCELLED)
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(CreateForm):
     title = StringField(_l("Title"), filters=[strip], validators=[InputRequired(), Length(max=200)])
     theme = StringField(
         _l("Theme"), filters=[empty_to_none], validators=[Optional(), Length(max=300)]
@@ -92,7 +91,7 @@ class WorkshopEditForm(WorkshopForm, VersionedForm):
     original = HiddenField()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(TrackerForm):
     reason = TextAreaField(
         _l("Reason for the cancellation"),
         filters=[strip],
@@ -101,7 +100,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(TrackerForm):
     presets = SelectMultipleField(_l("Groups"), choices=InvitePreset.choices)
     opd_ids = SelectMultipleField(_l("Everyone of these OPDs"), coerce=int, choices=[])
     person_ids = SelectMultipleField(_l("Officials"), coerce=int, choices=[])
@@ -110,5 +109,5 @@ class InviteForm(FlaskForm):
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(TrackerForm):
     original = HiddenField()

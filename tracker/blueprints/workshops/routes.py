@@ -45,6 +45,7 @@ from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
 from tracker.forms import attach_error, opd_options
 from tracker.i18n import datetime_wib
+from tracker.links import external_url
 from tracker.listing import Listing
 from tracker.models import (
     AttendanceStatus,
@@ -106,11 +107,11 @@ def _detail_url(workshop: Workshop, **kw: Any) -> str:
 
 
 def _external_detail_url(workshop: Workshop) -> str:
-    return url_for("workshops.detail", workshop_id=workshop.id, _external=True)
+    return external_url("workshops.detail", workshop_id=workshop.id)
 
 
 def _checkin_url(workshop: Workshop) -> str:
-    return url_for("workshops.checkin", workshop_id=workshop.id, _external=True)
+    return external_url("workshops.checkin", workshop_id=workshop.id)
 
 
 def _signer(purpose: str) -> URLSafeSerializer:
