@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 
 from tests import factories
@@ -43,6 +44,26 @@ class IsolatedClient(FlaskClient):
         # Buffered: file downloads are read and their files closed, as a server would.
         kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept for the whole test process: every test builds its own app
+    (and Jinja environment), and compiling the same templates again for each was a third
+    of a page test's time. Keyed by template name and source checksum, as Jinja does."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedTemplateCache()
 
 
 def _marker_config(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -104,6 +125,7 @@ def app(database_url: str, tmp_path: Any, request: pytest.FixtureRequest) -> Ite
     config.update(_marker_config(request))
     application = create_app(config)
     application.test_client_class = IsolatedClient
+    application.jinja_env.bytecode_cache = TEMPLATE_CACHE
     with application.app_context():
         try:
             yield application

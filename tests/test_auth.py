@@ -96,18 +96,53 @@ def test_request_body_over_the_limit_is_refused_clearly(app, client):
 
 
 @pytest.mark.app_config(LOGIN_MAX_FAILURES_PER_ACCOUNT=3, LOGIN_LOCK_MINUTES=15)
-def test_account_locks_after_repeated_failures(app, client):
+def test_repeated_failures_hold_off_that_address_not_the_owner(app, client):
     user = factories.make_user(Role.ADMIN)
     for _ in range(2):
         assert _login(client, user.email, "salah-sekali-123").status_code == 200
     third = _login(client, user.email, "salah-sekali-123")
     assert third.status_code == 429
-    # even the right password is refused while locked, with the same clear message
-    locked = _login(client, user.email, factories.DEFAULT_PASSWORD)
-    assert locked.status_code == 429
-    assert "15" in locked.get_data(as_text=True)
+    # even the right password is refused from this address, with the same clear message
+    held = _login(client, user.email, factories.DEFAULT_PASSWORD)
+    assert held.status_code == 429
+    assert "15" in held.get_data(as_text=True)
+    # an unknown e-mail gets exactly the same answers (nothing tells which accounts exist)
+    ghost = "tidak.ada@example.org"
+    answers = [_login(client, ghost, "salah-sekali-123").status_code for _ in range(4)]
+    assert answers == [200, 200, 429, 429]
+    # the owner, from their own address, still gets in: the attacker cannot lock them out
+    owner = _login(
+        app.test_client(),
+        user.email,
+        factories.DEFAULT_PASSWORD,
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert owner.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locked_until is None
+
+
+@pytest.mark.app_config(
+    LOGIN_MAX_FAILURES_PER_ACCOUNT=3, LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL=6, LOGIN_LOCK_MINUTES=15
+)
+def test_a_distributed_guess_locks_the_account(app, client):
+    user = factories.make_user(Role.ADMIN)
+    statuses = [
+        _login(
+            client,
+            user.email,
+            "salah-sekali-123",
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses[-1] == 429
     db.session.expire_all()
     assert db.session.get(User, user.id).locked_until is not None
+    fresh = _login(
+        client, user.email, factories.DEFAULT_PASSWORD, environ_base={"REMOTE_ADDR": "10.7.7.7"}
+    )
+    assert fresh.status_code == 429
 
 
 @pytest.mark.app_config(LOGIN_MAX_FAILURES_PER_ACCOUNT=3, LOGIN_LOCK_MINUTES=15)
@@ -143,6 +178,17 @@ def test_address_is_slowed_after_many_failures_across_accounts(app, client):
         client, users[4].email, factories.DEFAULT_PASSWORD, environ_base={"REMOTE_ADDR": "10.1.2.3"}
     )
     assert other.status_code == 302
+
+
+@pytest.mark.app_config(LOGIN_MAX_FAILURES_PER_IP=4, LOGIN_MAX_FAILURES_PER_ACCOUNT=100)
+def test_a_refused_address_still_admits_its_known_good_logins(app, client):
+    colleague = factories.make_user(Role.OPD)
+    assert _login(app.test_client(), colleague.email, factories.DEFAULT_PASSWORD).status_code == 302
+    for n in range(4):  # someone behind the same office NAT guesses other accounts
+        _login(client, f"tebakan{n}@example.org", "salah-sekali-123")
+    newcomer = factories.make_user(Role.OPD)
+    assert _login(app.test_client(), newcomer.email, factories.DEFAULT_PASSWORD).status_code == 429
+    assert _login(app.test_client(), colleague.email, factories.DEFAULT_PASSWORD).status_code == 302
 
 
 def test_deactivated_user_cannot_log_in_and_loses_session(app, client):

@@ -372,3 +372,138 @@ def test_last_reminded(app, source):
     source.append(item(1, MON))
     jobs.run_reminders(MON, now=utcnow())
     assert reminders.last_reminded("commitment", [1, 2]) == {1: MON}
+
+
+def test_a_permanent_refusal_fails_the_digest_at_once_with_the_reason(app, source, smtp_server):
+    sink, port = smtp_server
+    _configure_smtp(app, port)
+    source.append(item(1, MON))
+    sink.fail_with = 550
+    report = jobs.run_reminders(MON, now=NOW)
+    assert (report.sent, report.failed, report.rejected) == (0, 2, 2)
+    assert "2 ditolak server surel" in report.summary()
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(ReminderDigest)).all()
+    assert {r.state for r in rows} == {DigestState.FAILED}
+    assert {r.attempts for r in rows} == {1}  # not 20 retries
+    assert all("550" in (r.last_error or "") for r in rows)
+    assert jobs.deliver_pending(NOW + dt.timedelta(minutes=5)) == (0, 0)
+
+
+@pytest.mark.app_config(REMINDER_RUN_DEADLINE_SECONDS=0.5, MAIL_TIMEOUT=1)
+def test_a_hanging_mail_server_cannot_hold_a_run(app, source):
+    import socket
+    import time
+
+    silent = socket.socket()  # accepts connections (backlog) and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        _configure_smtp(app, silent.getsockname()[1])
+        app.config["MAIL_TIMEOUT"] = 1
+        for n in range(1, 5):
+            source.append(item(n, MON))
+        started = time.monotonic()
+        report = jobs.run_reminders(MON, now=NOW)
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert report.recipients == 2
+    assert report.sent == 0
+    assert report.deferred >= 1  # left for the next retry, not tried
+    assert report.failed + report.deferred == 2
+    assert took < 10
+    assert "ditunda ke percobaan berikutnya" in report.summary()
+    db.session.expire_all()
+    untried = [r for r in db.session.scalars(db.select(ReminderDigest)) if r.attempts == 0]
+    assert len(untried) == report.deferred
+    assert all(r.state is DigestState.PENDING for r in untried)
+
+
+def test_deliveries_and_resends_are_in_the_audit_log(app, client, login_as, source, smtp_server):
+    from tracker.audit import Actor, acting_as
+    from tracker.models import AuditAction, AuditLog
+
+    sink, port = smtp_server
+    _configure_smtp(app, port)
+    source.append(item(1, MON, head=None))
+    sink.fail_with = 550
+    with acting_as(Actor(None, "scheduler")):
+        jobs.run_reminders(MON, now=NOW)
+    digest = db.session.scalar(db.select(ReminderDigest))
+    sink.fail_with = None
+    officer = login_as("inspektorat")
+    assert client.post(f"/reminders/{digest.id}/resend").status_code == 302
+    db.session.expire_all()
+    entries = db.session.scalars(
+        db.select(AuditLog)
+        .where(AuditLog.entity_type == "ReminderDigest", AuditLog.entity_id == digest.id)
+        .order_by(AuditLog.id)
+    ).all()
+    assert entries[0].action is AuditAction.CREATE
+    assert entries[0].changes["payload"][1] == "••••••"
+    states = [(e.actor_label, e.changes.get("state")) for e in entries[1:]]
+    assert ("scheduler", ["sending", "failed"]) in states
+    assert (officer.email, ["failed", "pending"]) in states  # the resend, by the officer
+    assert (officer.email, ["sending", "sent"]) in states
+    assert all(officer.id == e.actor_id for e in entries if e.actor_label == officer.email)
+    assert len(sink.received) == 1
+
+
+def test_each_run_is_recorded(app, source, smtp_server):
+    from tracker.models import ReminderRun
+
+    sink, port = smtp_server
+    _configure_smtp(app, port)
+    source.append(item(1, MON))
+    jobs.run_reminders(MON, now=NOW, trigger="schedule")
+    assert len(sink.received) == 2
+    jobs.run_reminders(MON, now=NOW, dry_run=True)  # a dry run is not a run
+    (run,) = db.session.scalars(db.select(ReminderRun)).all()
+    assert (run.for_date, run.trigger) == (MON, "schedule")
+    assert (run.recipients, run.items, run.sent, run.failed, run.deferred) == (2, 2, 2, 0, 0)
+    assert run.finished_at is not None and run.finished_at >= run.started_at
+    assert run.error is None
+    assert jobs.ran_today(MON)
+
+
+def test_a_scheduler_started_late_runs_todays_reminders_at_once(app, source):
+    from tracker import scheduler as scheduling
+    from tracker.i18n import WIB
+    from tracker.models import ReminderRun
+
+    app.config["REMINDER_TIME"] = "07:00"
+    morning = dt.datetime(2023, 8, 21, 6, 59, tzinfo=WIB)
+    late = dt.datetime(2023, 8, 21, 9, 30, tzinfo=WIB)
+    assert not scheduling.missed_today(app, morning)  # not yet time
+    assert scheduling.missed_today(app, late)  # time passed, nothing ran
+    with app.app_context():
+        jobs.run_reminders(MON, now=NOW)
+    assert not scheduling.missed_today(app, late)  # today's run is recorded
+
+    app.config["REMINDER_TIME"] = "00:00"  # so that "now" is always past it
+    built = scheduling.build_scheduler(app, blocking=False)
+    built.start(paused=True)
+    try:
+        catch_up = built.get_job("reminders-catch-up")
+        assert catch_up is not None
+        assert catch_up.args[1] == "catch-up"
+    finally:
+        built.shutdown(wait=False)
+    scheduling.daily_run(app, "catch-up")
+    db.session.expire_all()
+    triggers = [r.trigger for r in db.session.scalars(db.select(ReminderRun))]
+    assert "catch-up" in triggers
+
+
+def test_the_reminders_page_shows_the_last_runs_to_staff(app, client, login, source):
+    source.append(item(1, MON))
+    jobs.run_reminders(MON, now=NOW, trigger="catch-up")
+    login(factories.make_user("inspektorat"))
+    page = client.get("/reminders/").get_data(as_text=True)
+    assert 'data-testid="reminder-runs"' in page
+    assert "Catch-up" in page or "Susulan" in page
+    login_page = client.post("/logout")
+    assert login_page.status_code == 302
+    login(factories.make_user("pimpinan"))
+    assert 'data-testid="reminder-runs"' not in client.get("/reminders/").get_data(as_text=True)

@@ -29,10 +29,14 @@ DEFAULTS: dict[str, Any] = {
     "BOOTSTRAP_SERVE_LOCAL": True,
     "BOOTSTRAP_BTN_STYLE": "primary",
     "BOOTSTRAP_BTN_SIZE": "md",
-    # Login throttling: an account is locked after this many failures in the window;
-    # an address is refused after LOGIN_MAX_FAILURES_PER_IP failures in the window.
+    # Login throttling (see accounts.authenticate): failures for one account from one
+    # address hold that address off the account; a much higher total locks the account;
+    # failures from one address across accounts refuse it, except for accounts that
+    # logged in from it within LOGIN_KNOWN_GOOD_DAYS.
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL": 50,
     "LOGIN_MAX_FAILURES_PER_IP": 20,
+    "LOGIN_KNOWN_GOOD_DAYS": 30,
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCK_MINUTES": 15,
     # Server-side sessions end after this long without a request, and this long after
@@ -81,6 +85,8 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_STALE_DAYS": 30,
     "REMINDER_MAX_ATTEMPTS": 20,
     "REMINDER_SENDING_TIMEOUT_MINUTES": 15,
+    # A reminder run claims no new digest after this long; the rest go at the next retry.
+    "REMINDER_RUN_DEADLINE_SECONDS": 600,
 }
 
 

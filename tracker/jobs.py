@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,8 +27,9 @@ from sqlalchemy import or_, select, text, update
 
 from tracker.extensions import db
 from tracker.links import base_url
-from tracker.mail import MailError, build_message, deliver
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderReason
+from tracker.mail import MailError, PermanentMailError, build_message, deliver
+from tracker.models.base import utcnow
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderReason, ReminderRun
 from tracker.services import reminders
 
 ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
@@ -43,6 +45,8 @@ class RunReport:
     already_queued: int = 0
     sent: int = 0
     failed: int = 0
+    rejected: int = 0  # of failed: refused for good by the mail server (5xx)
+    deferred: int = 0  # not tried: the run reached its deadline
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -53,11 +57,16 @@ class RunReport:
                 f"{self.date} (uji coba, tidak ada yang ditulis atau dikirim): "
                 f"{self.recipients} penerima, {self.items} butir"
             )
-        return (
+        text = (
             f"{self.date}: {self.recipients} penerima baru, {self.items} butir, "
             f"{self.already_queued} sudah diantrekan sebelumnya, {self.sent} terkirim, "
-            f"{self.failed} gagal (akan dicoba lagi)"
+            f"{self.failed - self.rejected} gagal (akan dicoba lagi)"
         )
+        if self.rejected:
+            text += f", {self.rejected} ditolak server surel (tidak dicoba lagi)"
+        if self.deferred:
+            text += f", {self.deferred} ditunda ke percobaan berikutnya (batas waktu)"
+        return text
 
 
 @contextlib.contextmanager
@@ -144,9 +153,17 @@ def _claim(digest_id: int, now: dt.datetime) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def deliver_pending(now: dt.datetime, *, only: list[int] | None = None) -> tuple[int, int]:
-    """Send every pending digest (or those in ``only``); returns (sent, failed)."""
+def deliver_pending(
+    now: dt.datetime, *, only: list[int] | None = None, report: RunReport | None = None
+) -> tuple[int, int]:
+    """Send every pending digest (or those in ``only``); returns (sent, failed).
+
+    A 5xx refusal fails a digest at once; anything else leaves it pending for a retry
+    until REMINDER_MAX_ATTEMPTS. The run claims no new digest once it has taken
+    REMINDER_RUN_DEADLINE_SECONDS (a hanging mail server cannot hold it): the rest wait
+    for the next retry. ``report``, if given, also gets the rejected and deferred counts."""
     max_attempts = int(current_app.config.get("REMINDER_MAX_ATTEMPTS", 20))
+    deadline = time.monotonic() + float(current_app.config["REMINDER_RUN_DEADLINE_SECONDS"])
     stmt = select(ReminderDigest.id).where(
         ReminderDigest.state.in_([DigestState.PENDING, DigestState.SENDING])
     )
@@ -155,13 +172,27 @@ def deliver_pending(now: dt.datetime, *, only: list[int] | None = None) -> tuple
     ids = list(db.session.scalars(stmt.order_by(ReminderDigest.id)))
     db.session.commit()
     sent = failed = 0
-    for digest_id in ids:
+    for index, digest_id in enumerate(ids):
+        if time.monotonic() > deadline:
+            if report is not None:
+                report.deferred += len(ids) - index
+            current_app.logger.warning(
+                "reminders: run deadline reached; %d digest(s) left for the next retry",
+                len(ids) - index,
+            )
+            break
         if not _claim(digest_id, now):
             continue  # another process has it, or it is not due for a retry yet
         digest = db.session.get(ReminderDigest, digest_id)
         assert digest is not None
         try:
             _send(digest, now)
+        except PermanentMailError as exc:
+            digest.last_error = str(exc)[:2000]
+            digest.state = DigestState.FAILED
+            failed += 1
+            if report is not None:
+                report.rejected += 1
         except MailError as exc:
             digest.last_error = str(exc)[:2000]
             digest.state = (
@@ -177,8 +208,12 @@ def deliver_pending(now: dt.datetime, *, only: list[int] | None = None) -> tuple
     return sent, failed
 
 
-def run_reminders(today: dt.date, *, now: dt.datetime, dry_run: bool = False) -> RunReport:
-    """Queue the digests for ``today`` and send what is pending."""
+def run_reminders(
+    today: dt.date, *, now: dt.datetime, dry_run: bool = False, trigger: str = "command"
+) -> RunReport:
+    """Queue the digests for ``today`` and send what is pending; the run is recorded
+    (``reminder_run``: start, end, what it did) unless it is a dry run or another
+    scheduler holds the lock."""
     report = RunReport(date=today, dry_run=dry_run)
     if dry_run:
         planned = reminders.plan_digests(today)
@@ -190,13 +225,48 @@ def run_reminders(today: dt.date, *, now: dt.datetime, dry_run: bool = False) ->
         if not acquired:
             report.skipped_locked = True
             return report
-        result = reminders.queue_digests(today, now=now)
+        run = ReminderRun(for_date=today, trigger=trigger[:20], started_at=utcnow())
+        db.session.add(run)
         db.session.commit()
-        report.recipients = len(result.created)
-        report.items = result.items
-        report.already_queued = result.existing
-        report.sent, report.failed = deliver_pending(now)
+        try:
+            result = reminders.queue_digests(today, now=now)
+            db.session.commit()
+            report.recipients = len(result.created)
+            report.items = result.items
+            report.already_queued = result.existing
+            report.sent, report.failed = deliver_pending(now, report=report)
+        except Exception as exc:
+            db.session.rollback()
+            _finish(run.id, report, error=f"{type(exc).__name__}: {exc}")
+            raise
+        _finish(run.id, report)
     return report
+
+
+def _finish(run_id: int, report: RunReport, *, error: str | None = None) -> None:
+    db.session.execute(
+        update(ReminderRun)
+        .where(ReminderRun.id == run_id)
+        .values(
+            finished_at=utcnow(),
+            recipients=report.recipients,
+            items=report.items,
+            sent=report.sent,
+            failed=report.failed,
+            deferred=report.deferred,
+            error=error[:2000] if error else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def ran_today(today: dt.date) -> bool:
+    """Whether a daily run for ``today`` has been recorded (started, by any process)."""
+    return (
+        db.session.scalar(select(ReminderRun.id).where(ReminderRun.for_date == today).limit(1))
+        is not None
+    )
 
 
 def resend(digest: ReminderDigest, now: dt.datetime) -> bool:

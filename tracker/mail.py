@@ -29,6 +29,22 @@ class MailError(Exception):
     """Delivery failed (SMTP refused, unreachable, …); the message says why."""
 
 
+class PermanentMailError(MailError):
+    """The server refused this message or its recipient for good (a 5xx reply to RCPT or
+    DATA): sending it again will not help."""
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx refusal of the recipient(s) or of the message itself. A 5xx to the login or
+    the sender is the server's configuration, which an administrator fixes: retried."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return 500 <= exc.smtp_code < 600
+    return False
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str
@@ -130,7 +146,8 @@ def deliver(message: EmailMessage) -> SentMail:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
         current_app.logger.warning("mail %s to %s failed: %s", message_id, message["To"], exc)
-        raise MailError(f"{type(exc).__name__}: {exc}") from exc
+        error = PermanentMailError if _is_permanent(exc) else MailError
+        raise error(f"{type(exc).__name__}: {exc}") from exc
     current_app.logger.info("mail %s to %s sent via %s:%s", message_id, message["To"], host, port)
     return SentMail(message_id, "smtp", None)
 

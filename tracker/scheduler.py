@@ -1,7 +1,9 @@
 """APScheduler: the daily reminder run (07:00 WIB by default) and the outbox retry.
 
-Run it as one long-lived process: ``flask --app wsgi scheduler``. Missed runs are
-coalesced (one catch-up run, not one per missed day). If several scheduler processes
+Run it as one long-lived process: ``flask --app wsgi scheduler``. A scheduler that starts
+after today's reminder time with no run recorded for today runs today's at once (a process
+down at 07:00 must not skip the day's reminders); every run is recorded in
+``reminder_run``. If several scheduler processes
 run against one PostgreSQL database, the advisory lock in :mod:`tracker.jobs` lets one
 of them act each day, and the outbox claims keep every message single.
 """
@@ -16,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
@@ -27,12 +30,25 @@ log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = Actor(None, "scheduler")
 
 
-def daily_run(app: Flask) -> None:
+def daily_run(app: Flask, trigger: str = "schedule") -> None:
     from tracker import jobs
 
     with app.app_context(), acting_as(SCHEDULER_ACTOR):
-        report = jobs.run_reminders(today_wib(), now=utcnow())
-        log.info("reminders: %s", report.summary())
+        report = jobs.run_reminders(today_wib(), now=utcnow(), trigger=trigger)
+        log.info("reminders (%s): %s", trigger, report.summary())
+
+
+def missed_today(app: Flask, now: dt.datetime) -> bool:
+    """Past today's reminder time (WIB) and no run recorded for today: a scheduler that
+    was down at that time must not skip the day's "due in 7 days / tomorrow / today"."""
+    from tracker import jobs
+
+    local = now.astimezone(WIB)
+    at = _time(str(app.config.get("REMINDER_TIME", "07:00")))
+    if local.time() < at:
+        return False
+    with app.app_context():
+        return not jobs.ran_today(local.date())
 
 
 def retry_run(app: Flask) -> None:
@@ -67,6 +83,16 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         misfire_grace_time=12 * 3600,
         replace_existing=True,
     )
+    if missed_today(app, utcnow()):
+        log.warning("reminders: today's run has not happened yet; running it now")
+        scheduler.add_job(
+            daily_run,
+            DateTrigger(run_date=dt.datetime.now(WIB), timezone=WIB),
+            args=[app, "catch-up"],
+            id="reminders-catch-up",
+            misfire_grace_time=12 * 3600,
+            replace_existing=True,
+        )
     scheduler.add_job(
         retry_run,
         IntervalTrigger(minutes=int(app.config.get("REMINDER_RETRY_MINUTES", 5)), timezone=WIB),

@@ -152,3 +152,27 @@ def _assert_no_horizontal_overflow(page: Any) -> None:
         "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
     )
     assert widths["scroll"] <= widths["inner"], f"page scrolls sideways: {widths}"
+
+
+def test_a_double_click_on_save_creates_one_record(
+    live_server: LiveServer, browser_page: Any, log_in: Callable[..., Any]
+) -> None:
+    from tracker.extensions import db
+    from tracker.models import Opd
+
+    page = browser_page
+    log_in(page, "admin")
+    expect(page).to_have_url(live_server("/"))
+    page.goto(live_server("/admin/opds/new"))
+    page.locator("#code").fill("DISPORA")
+    page.locator("#name").fill("Dinas Kepemudaan dan Olahraga")
+    page.locator("#kind").select_option("dinas")
+    save = page.locator("main form button[type=submit]").first
+    save.dblclick()
+    expect(page).to_have_url(_path(live_server, "/admin/opds"))
+    with live_server.app.app_context():
+        count = db.session.scalar(
+            db.select(db.func.count()).select_from(Opd).where(Opd.code == "DISPORA")
+        )
+        db.session.remove()
+    assert count == 1

@@ -23,7 +23,7 @@ from tracker.models.finding import (
 )
 from tracker.models.organisation import Opd, Person
 from tracker.models.reference import ThematicArea
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem, ReminderRun
 from tracker.models.submission import FormSubmission
 from tracker.models.workshop import (
     AttendanceStatus,
@@ -59,6 +59,7 @@ __all__ = [
     "RecommendationReview",
     "ReminderDigest",
     "ReminderItem",
+    "ReminderRun",
     "Repayment",
     "Report",
     "Role",

@@ -50,9 +50,14 @@ class ReminderReason(LabeledEnum):
 
 
 class ReminderDigest(Base):
-    """One e-mail to one recipient for one date, listing all their items."""
+    """One e-mail to one recipient for one date, listing all their items.
+
+    Audited: its creation, every delivery outcome (sent, failed and why) and every resend
+    are in the audit log, with who (the scheduler, the command line or a user) did it."""
 
     __tablename__ = "reminder_digest"
+    __audited__ = True
+    __audit_redacted__ = frozenset({"payload"})  # the items are in reminder_item
     __table_args__ = (
         UniqueConstraint("recipient_email", "for_date"),
         Index("ix_reminder_digest_state", "state"),
@@ -83,6 +88,9 @@ class ReminderDigest(Base):
         back_populates="digest", cascade="all, delete-orphan", order_by="ReminderItem.id"
     )
 
+    def audit_label(self) -> str:
+        return f"{self.recipient_email} · {self.for_date.isoformat()}"
+
 
 class ReminderItem(Base):
     """One item covered by a digest: answers 'when was this last reminded?'."""
@@ -101,3 +109,21 @@ class ReminderItem(Base):
     as_role: Mapped[str] = mapped_column(String(20))  # executor / head / escalation
 
     digest: Mapped[ReminderDigest] = relationship(back_populates="items")
+
+
+class ReminderRun(Base):
+    """One daily reminder run, as it happened: when, why, and what it did."""
+
+    __tablename__ = "reminder_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    for_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule, catch-up, command
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    recipients: Mapped[int] = mapped_column(default=0)
+    items: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    deferred: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)

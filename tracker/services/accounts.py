@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -130,31 +131,84 @@ def _throttle_message(seconds: float) -> str:
     )
 
 
+def _failures_since(since: dt.datetime, *conditions: Any) -> list[dt.datetime]:
+    return list(
+        db.session.scalars(
+            select(LoginAttempt.at)
+            .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since, *conditions)
+            .order_by(LoginAttempt.at)
+        )
+    )
+
+
+def _last_success(*conditions: Any) -> dt.datetime | None:
+    return db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.success.is_(True), *conditions)
+    )
+
+
+def _retry_after(
+    failures: list[dt.datetime], limit: int, hold: dt.timedelta, now: dt.datetime
+) -> float:
+    """Seconds until ``failures`` (oldest first) no longer reach ``limit`` within ``hold``."""
+    if limit <= 0 or len(failures) < limit:
+        return 0.0
+    return max(0.0, (failures[-limit] + hold - now).total_seconds())
+
+
 def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> User:
     """Return the user for these credentials or raise; every attempt is recorded.
 
-    Failures are limited per account (the account locks for LOGIN_LOCK_MINUTES) and per
-    address (refused while the window holds too many failures), with a clear message.
+    Throttling that someone who knows only an e-mail address cannot turn against its
+    owner (all counters are kept by the e-mail text, so an unknown address behaves
+    exactly like a known one, and the answer never tells which accounts exist):
+
+    - per account *and* address: LOGIN_MAX_FAILURES_PER_ACCOUNT failures for one e-mail
+      from one address hold that address off that account for LOGIN_LOCK_MINUTES; the
+      owner elsewhere is not affected;
+    - per account: a much higher ceiling, LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL failures
+      from all addresses in the window, locks the account (a distributed guess);
+    - per address: LOGIN_MAX_FAILURES_PER_IP failures across accounts refuse that address,
+      except for an account that has logged in from it in the last LOGIN_KNOWN_GOOD_DAYS
+      (colleagues behind one office NAT keep working).
     """
     cfg = current_app.config
     email = normalise_email(email)
-    window_start = now - dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    window = dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    hold = dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    window_start = now - window
+    same_email = LoginAttempt.email == email[:254]
+    same_ip = LoginAttempt.ip == ip[:45]
+    pair_success = _last_success(same_email, same_ip)
+    known_here = pair_success is not None and pair_success >= now - dt.timedelta(
+        days=cfg["LOGIN_KNOWN_GOOD_DAYS"]
+    )
 
-    ip_failures = db.session.scalars(
-        select(LoginAttempt.at)
-        .where(
-            LoginAttempt.ip == ip, LoginAttempt.at >= window_start, LoginAttempt.success.is_(False)
+    if not known_here:
+        retry = _retry_after(
+            _failures_since(window_start, same_ip), cfg["LOGIN_MAX_FAILURES_PER_IP"], window, now
         )
-        .order_by(LoginAttempt.at)
-    ).all()
-    if len(ip_failures) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]:
-        oldest = ip_failures[-cfg["LOGIN_MAX_FAILURES_PER_IP"]]
-        retry = (oldest + dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"]) - now).total_seconds()
-        raise LoginThrottled(_throttle_message(retry), int(retry))
+        if retry:
+            raise LoginThrottled(_throttle_message(retry), int(retry))
 
+    def pair_failures() -> list[dt.datetime]:
+        since = max(now - max(window, hold), pair_success or window_start)
+        return _failures_since(since, same_email, same_ip)
+
+    def account_failures() -> list[dt.datetime]:
+        account_success = _last_success(same_email)
+        since = max(window_start, account_success) if account_success else window_start
+        return _failures_since(since, same_email)
+
+    total_limit = cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT_TOTAL"]
+    retry = max(
+        _retry_after(pair_failures(), cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], hold, now),
+        _retry_after(account_failures(), total_limit, hold, now),
+    )
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        retry = (user.locked_until - now).total_seconds()
+        retry = max(retry, (user.locked_until - now).total_seconds())
+    if retry:
         raise LoginThrottled(_throttle_message(retry), int(retry))
 
     password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
@@ -165,33 +219,14 @@ def authenticate(email: str, password: str, *, ip: str, now: dt.datetime) -> Use
         _bookkeep(user, last_login_at=now, locked_until=None)
         return user
 
-    if user is not None:
-        last_success = db.session.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.email == email, LoginAttempt.success.is_(True)
-            )
-        )
-        since = max(window_start, last_success) if last_success else window_start
-        failures = (
-            db.session.scalar(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(
-                    LoginAttempt.email == email,
-                    LoginAttempt.at >= since,
-                    LoginAttempt.success.is_(False),
-                )
-            )
-            or 0
-        )
-        # The attempt just added is pending in the session and counted by the autoflush.
-        if failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-            _bookkeep(user, locked_until=now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
-            raise LoginThrottled(
-                _throttle_message(cfg["LOGIN_LOCK_MINUTES"] * 60),
-                cfg["LOGIN_LOCK_MINUTES"] * 60,
-            )
     db.session.flush()
+    # The attempt just recorded may be the one that reaches a limit: say so now.
+    if len(pair_failures()) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        raise LoginThrottled(_throttle_message(hold.total_seconds()), int(hold.total_seconds()))
+    if total_limit > 0 and len(account_failures()) >= total_limit:
+        if user is not None:
+            _bookkeep(user, locked_until=now + hold)
+        raise LoginThrottled(_throttle_message(hold.total_seconds()), int(hold.total_seconds()))
     if password_ok and user is not None and not user.active:
         raise DomainError(_("This account has been deactivated. Contact the administrator."))
     raise DomainError(_("Wrong e-mail or password."))

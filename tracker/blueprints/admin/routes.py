@@ -78,6 +78,7 @@ ENTITY_LABELS: dict[str, Any] = {
     "Repayment": _l("Repayment"),
     "FindingEvidence": _l("Evidence"),
     "EvaluationResult": _l("Grade"),
+    "ReminderDigest": _l("Reminder"),
 }
 FIELD_LABELS: dict[str, Any] = {
     "active": _l("Active"),
@@ -114,6 +115,7 @@ ENTITY_EDIT: dict[str, tuple[str, str]] = {
     "Report": ("findings.report_detail", "report_id"),
     "Finding": ("findings.detail", "finding_id"),
     "EvaluationResult": ("findings.grade_edit", "result_id"),
+    "ReminderDigest": ("reminders.detail", "digest_id"),
 }
 
 

@@ -16,11 +16,12 @@ from tracker.extensions import db
 from tracker.i18n import today_wib
 from tracker.listing import Listing
 from tracker.models.base import utcnow
-from tracker.models.reminder import DigestState, ReminderDigest
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderRun
 from tracker.permissions import P, can, login_only, requires, scope_digests
 from tracker.services import reminders
 
 bp = Blueprint("reminders", __name__)
+RECENT_RUNS = 5
 
 
 def _scoped() -> Select[tuple[ReminderDigest]]:
@@ -73,15 +74,27 @@ def index() -> ResponseReturnValue:
             .group_by(ReminderDigest.state)
         ).all()
     )
+    staff = can(P.MANAGE_REMINDERS)
+    runs = (
+        db.session.scalars(select(ReminderRun).order_by(ReminderRun.id.desc()).limit(RECENT_RUNS))
+        if staff
+        else []
+    )
     return render_template(
         "reminders/index.html",
+        runs=list(runs),
+        trigger_labels={
+            "schedule": _("Scheduled"),
+            "catch-up": _("Catch-up"),
+            "command": _("Command line"),
+        },
         listing=listing,
         state=state,
         states=list(DigestState),
         counts=counts,
         date_from=start,
         date_to=end,
-        staff=can(P.MANAGE_REMINDERS),
+        staff=staff,
     )
 
 
