@@ -1,0 +1,374 @@
+"""The semester monitoring matrix (page, XLSX, PDF), the grades history and a workshop's
+"catatan tahun lalu"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from tracker.blueprints.findings.charts import grades_svg
+from tracker.blueprints.findings.forms import (
+    EvaluationResultEditForm,
+    EvaluationResultForm,
+)
+from tracker.blueprints.findings.matrix import matrix_pdf, matrix_workbook
+from tracker.blueprints.findings.routes import (
+    RESULT_FIELDS,
+    _active_opds,
+    _form_page,
+    _today,
+    bp,
+)
+from tracker.documents import pdf_response, safe_filename, xlsx_response
+from tracker.extensions import db
+from tracker.i18n import to_wib
+from tracker.listing import int_arg
+from tracker.models import HierarchyRole, Opd, Person
+from tracker.models.finding import (
+    EvaluationResult,
+    Finding,
+    FollowUp,
+    Grade,
+    Instrument,
+    Outcome,
+    Recommendation,
+    Report,
+    UnfollowableReason,
+)
+from tracker.models.workshop import Workshop
+from tracker.permissions import (
+    P,
+    can,
+    login_only,
+    requires,
+    scope_opd_ids,
+    scope_recommendations,
+    scope_workshops,
+)
+from tracker.services import findings as svc
+from tracker.services import grades as grade_svc
+from tracker.services.errors import DomainError
+
+# --- the monitoring matrix -------------------------------------------------------------
+
+
+def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
+    """The semester (?semester=2023-S2), the OPD (?opd=) and report year (?year=)."""
+    today = _today()
+    first_received = db.session.scalar(select(func.min(Report.received_on)))
+    current = svc.period_of(today)
+    first = svc.period_of(first_received) if first_received else current
+    periods = svc.periods_between(min(first, current), current)
+    raw = request.args.get("semester", "").strip()
+    if raw:
+        try:
+            period = svc.parse_period(raw, field="semester")
+        except DomainError:
+            abort(400)
+        if period > current:
+            abort(400)
+    else:
+        period = current
+    opd = None
+    opd_id = int_arg("opd")
+    if opd_id is not None:
+        opd = db.session.get(Opd, opd_id)
+        if opd is None:
+            abort(404)
+    allowed = scope_opd_ids(current_user)
+    if allowed is not None:
+        if opd is not None and opd.id not in allowed:
+            abort(404)
+        if opd is None and len(allowed) == 1:
+            opd = db.session.get(Opd, next(iter(allowed)))
+    return period, opd, int_arg("year"), periods
+
+
+def _matrix(period: str, opd: Opd | None, year: int | None) -> svc.Matrix:
+    _start, end = svc.period_bounds(period)
+    stmt = (
+        select(Recommendation)
+        .join(Recommendation.finding)
+        .join(Finding.report)
+        .options(
+            contains_eager(Recommendation.finding).contains_eager(Finding.report),
+            contains_eager(Recommendation.finding).selectinload(Finding.repayments),
+            contains_eager(Recommendation.finding).selectinload(Finding.opds),
+            joinedload(Recommendation.opd),
+            selectinload(Recommendation.reviews),
+            selectinload(Recommendation.follow_ups).selectinload(FollowUp.evidence),
+        )
+        .where(Report.received_on <= end)
+    )
+    if opd is not None:
+        stmt = stmt.where(Recommendation.opd_id == opd.id)
+    if year is not None:
+        stmt = stmt.where(Report.year == year)
+    recs = list(db.session.scalars(scope_recommendations(stmt)).unique())
+    return svc.build_matrix(recs, period, today=_today())
+
+
+def _matrix_filename(matrix: svc.Matrix, opd: Opd | None, extension: str) -> str:
+    stem = f"matriks-tindak-lanjut-{matrix.period}"
+    if opd is not None:
+        stem += f"-{opd.code}"
+    return safe_filename(stem, extension)
+
+
+@bp.route("/matrix")
+@login_only
+def matrix() -> ResponseReturnValue:
+    period, opd, year, periods = _matrix_args()
+    result = _matrix(period, opd, year)
+    scoped = scope_opd_ids(current_user) is not None
+    return render_template(
+        "findings/matrix.html",
+        matrix=result,
+        opd=opd,
+        year=year,
+        period_options=[(p, svc.period_label(p)) for p in periods],
+        opd_options=[] if scoped else [(o.id, f"{o.code} — {o.name}") for o in _active_opds()],
+        year_options=list(
+            db.session.scalars(select(Report.year).distinct().order_by(Report.year.desc()))
+        ),
+        args={"semester": period, "opd": opd.id if opd else None, "year": year},
+    )
+
+
+@bp.route("/matrix.xlsx")
+@login_only
+def matrix_xlsx() -> Response:
+    period, opd, year, _periods = _matrix_args()
+    result = _matrix(period, opd, year)
+    return xlsx_response(matrix_workbook(result, opd), _matrix_filename(result, opd, "xlsx"))
+
+
+def _signer_person() -> Person | None:
+    return db.session.scalars(
+        select(Person)
+        .where(Person.hierarchy_role == HierarchyRole.INSPEKTUR, Person.active.is_(True))
+        .order_by(Person.id)
+        .limit(1)
+    ).first()
+
+
+@bp.route("/matrix.pdf")
+@login_only
+def matrix_pdf_view() -> Response:
+    period, opd, year, _periods = _matrix_args()
+    result = _matrix(period, opd, year)
+    data = matrix_pdf(result, opd, _signer_person())
+    return pdf_response(data, _matrix_filename(result, opd, "pdf"))
+
+
+# --- grades history --------------------------------------------------------------------
+
+
+def _results() -> list[EvaluationResult]:
+    return list(
+        db.session.scalars(
+            select(EvaluationResult).order_by(
+                EvaluationResult.instrument, EvaluationResult.year, EvaluationResult.region
+            )
+        )
+    )
+
+
+def _home_region() -> str:
+    return str(current_app.config.get("FINDINGS_HOME_REGION") or grade_svc.HOME_REGION)
+
+
+@bp.route("/grades")
+@login_only
+def grades() -> ResponseReturnValue:
+    return render_template(
+        "findings/grades.html",
+        comparisons=grade_svc.comparisons(_results(), _home_region()),
+        home=_home_region(),
+        manage=can(P.MANAGE_REFERENCE),
+        scale=grade_svc.GRADE_SCALE,
+    )
+
+
+@bp.route("/grades.svg")
+@login_only
+def grades_chart() -> Response:
+    raw = request.args.get("instrument", Instrument.SAKIP.value)
+    if raw not in {i.value for i in Instrument}:
+        abort(404)
+    instrument = Instrument(raw)
+    comparison = next(
+        c for c in grade_svc.comparisons(_results(), _home_region()) if c.instrument is instrument
+    )
+    svg = grades_svg(
+        comparison,
+        title=_("%(instrument)s grades per year", instrument=instrument.label),
+        empty_text=_("No results have been entered yet."),
+    )
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _result_kwargs(form: EvaluationResultForm) -> dict[str, Any]:
+    return {
+        "instrument": Instrument(form.instrument.data),
+        "year": form.year.data,
+        "region": form.region.data,
+        "score": form.score.data,
+        "grade": Grade(form.grade.data) if form.grade.data else None,
+        "source": form.source.data,
+    }
+
+
+def _region_options() -> list[str]:
+    known = set(db.session.scalars(select(EvaluationResult.region).distinct()))
+    return grade_svc.region_order(known | {_home_region(), *grade_svc.PEER_REGIONS}, _home_region())
+
+
+@bp.route("/grades/new", methods=["GET", "POST"])
+@requires(P.MANAGE_REFERENCE)
+def grade_new() -> ResponseReturnValue:
+    form = EvaluationResultForm()
+    if request.method == "GET":
+        form.year.data = _today().year - 1
+        form.region.data = _home_region()
+        if request.args.get("instrument") in {i.value for i in Instrument}:
+            form.instrument.data = request.args["instrument"]
+    return _form_page(
+        form,
+        lambda _original: grade_svc.create_result(current_user, **_result_kwargs(form)),
+        template="findings/grade_form.html",
+        success=lambda r: _(
+            "%(region)s %(year)d: grade %(grade)s saved.",
+            region=r.region,
+            year=r.year,
+            grade=r.grade.value,
+        ),
+        next_url=lambda _r: url_for("findings.grades"),
+        regions=_region_options(),
+    )
+
+
+@bp.route("/grades/<int:result_id>/edit", methods=["GET", "POST"])
+@requires(P.MANAGE_REFERENCE)
+def grade_edit(result_id: int) -> ResponseReturnValue:
+    result = db.get_or_404(EvaluationResult, result_id)
+    form = EvaluationResultEditForm(obj=result if request.method == "GET" else None)
+    if request.method == "GET":
+        form.instrument.data = result.instrument.value
+        form.grade.data = "" if result.score is not None else result.grade.value
+    return _form_page(
+        form,
+        lambda original: grade_svc.update_result(
+            current_user,
+            result,
+            **_result_kwargs(form),
+            expected_version=form.version.data,
+            original=original,
+        ),
+        template="findings/grade_form.html",
+        success=lambda _r: _(
+            "%(region)s %(year)d: grade %(grade)s saved.",
+            region=result.region,
+            year=result.year,
+            grade=result.grade.value,
+        ),
+        next_url=lambda _r: url_for("findings.grades"),
+        record=result,
+        fields=RESULT_FIELDS,
+        regions=_region_options(),
+    )
+
+
+@bp.route("/grades/<int:result_id>/delete", methods=["POST"])
+@requires(P.MANAGE_REFERENCE)
+def grade_delete(result_id: int) -> ResponseReturnValue:
+    result = db.get_or_404(EvaluationResult, result_id)
+    label = f"{result.region} {result.year}"
+    grade_svc.delete_result(current_user, result)
+    db.session.commit()
+    flash(_("The result %(name)s has been deleted.", name=label), "success")
+    return redirect(url_for("findings.grades"))
+
+
+# --- a workshop's "catatan tahun lalu" -------------------------------------------------
+
+
+@bp.route("/workshop/<int:workshop_id>")
+@login_only
+def workshop_notes(workshop_id: int) -> ResponseReturnValue:
+    workshop = db.session.scalars(
+        scope_workshops(select(Workshop).where(Workshop.id == workshop_id))
+    ).first()
+    if workshop is None:
+        abort(404)
+    year = to_wib(workshop.starts_at).year - 1
+    stmt = (
+        select(Recommendation)
+        .join(Recommendation.finding)
+        .join(Finding.report)
+        .options(
+            contains_eager(Recommendation.finding).contains_eager(Finding.report),
+            joinedload(Recommendation.opd),
+        )
+        .where(Report.year == year)
+        .order_by(
+            Report.kind,
+            Report.number,
+            func.length(Finding.number),
+            Finding.number,
+            Finding.id,
+            func.length(Recommendation.number),
+            Recommendation.number,
+            Recommendation.id,
+        )
+    )
+    opd_id = int_arg("opd") if scope_opd_ids(current_user) is None else None
+    if opd_id is not None:
+        stmt = stmt.where(Recommendation.opd_id == opd_id)
+    recs = list(db.session.scalars(scope_recommendations(stmt)).unique())
+    groups: dict[int, dict[str, Any]] = {}
+    for rec in recs:
+        report = rec.finding.report
+        group = groups.setdefault(report.id, {"report": report, "findings": {}})
+        group["findings"].setdefault(rec.finding.id, {"finding": rec.finding, "recs": []})
+        group["findings"][rec.finding.id]["recs"].append(rec)
+    counts: dict[Outcome | None, int] = defaultdict(int)
+    for rec in recs:
+        counts[rec.outcome] += 1
+    return render_template(
+        "findings/workshop_notes.html",
+        workshop=workshop,
+        year=year,
+        groups=list(groups.values()),
+        counts=counts,
+        total=len(recs),
+        rate=svc.completion_rate(counts[Outcome.SESUAI], len(recs)),
+        today=_today(),
+        opd_filter=opd_id,
+        opd_options=(
+            [(o.id, f"{o.code} — {o.name}") for o in _active_opds()]
+            if scope_opd_ids(current_user) is None
+            else []
+        ),
+        outcomes=list(Outcome),
+        reasons=list(UnfollowableReason),
+    )
