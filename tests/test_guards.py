@@ -60,3 +60,17 @@ def test_a_whole_number_too_large_in_a_form_is_shown_at_its_field(client, login_
     assert "This number is too large." in response.get_data(as_text=True) or (
         "Angka ini terlalu besar." in response.get_data(as_text=True)
     )
+
+
+def test_a_service_refusal_is_a_403_with_its_reason(app, client):
+    from tracker.permissions import public
+    from tracker.services.errors import NotAllowed
+
+    @public
+    def refuse():
+        raise NotAllowed("Hanya Inspektorat yang menetapkan hasil tindak lanjut.")
+
+    app.add_url_rule("/_refuse", "refuse", refuse)
+    response = client.get("/_refuse")
+    assert response.status_code == 403
+    assert "Hanya Inspektorat yang menetapkan" in response.get_data(as_text=True)

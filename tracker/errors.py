@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from tracker.extensions import db
 from tracker.links import ConfigurationError
+from tracker.services.errors import NotAllowed
 
 
 class InvalidInput(BadRequest):
@@ -104,7 +105,14 @@ def _misconfigured(exc: ConfigurationError) -> ResponseReturnValue:
     )
 
 
+def _not_allowed(exc: NotAllowed) -> ResponseReturnValue:
+    """A service refused the action for this user: nothing is kept, 403 with its reason."""
+    _rollback_quietly()
+    return _render(403, exc.message or None)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(NotAllowed, _not_allowed)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(ConfigurationError, _misconfigured)
 

@@ -14,8 +14,15 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotAllowed(DomainError):
-    """The user may not do this (403)."""
+class NotAllowed(Exception):
+    """The user may not do this: a 403 page with the message (one error handler in
+    tracker.errors), never a form error; deliberately not a DomainError, so a view's
+    ``except DomainError`` does not turn a refusal into a 400."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field: str | None = None
 
 
 class ConflictError(DomainError):

@@ -46,7 +46,7 @@ from tracker.permissions import (
     scope_commitments,
 )
 from tracker.services import commitments as service
-from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.errors import ConflictError, DomainError
 from tracker.services.reminders import last_reminded
 from tracker.uploads import allowed_types_text, human_size, max_file_size, send_stored
 
@@ -130,9 +130,6 @@ def _act(
         return _detail(commitment_id, posted={name: form}, status=400)
     try:
         run(commitment, form)
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
     except ConflictError as exc:
         db.session.rollback()
         expected = form.version.data or 0

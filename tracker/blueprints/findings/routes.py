@@ -68,7 +68,7 @@ from tracker.permissions import (
     scope_recommendations,
 )
 from tracker.services import findings as svc
-from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.errors import ConflictError, DomainError
 from tracker.services.reminders import last_reminded
 from tracker.uploads import delete_stored, send_stored
 
@@ -179,9 +179,6 @@ def _form_page(
             form.version.raw_data = [str(record.version)]
             form.original.data = sign_original(record, fields)
             status = 409
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -534,9 +531,6 @@ def follow_up(rec_id: int) -> ResponseReturnValue:
                 links=links,
                 now=_now(),
             )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
@@ -572,9 +566,6 @@ def review(rec_id: int) -> ResponseReturnValue:
                 note=form.note.data,
                 now=_now(),
             )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
         except DomainError as exc:
             db.session.rollback()
             attach_error(form, exc)
