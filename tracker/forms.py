@@ -42,6 +42,9 @@ class TrackerForm(FlaskForm):
     a year typed as 99999999999999999999) is refused at its field, before any validator
     or query uses it."""
 
+    #: the service's refusal of what this form sent, set by ``tracker.saving.saving``
+    refusal: Any = None
+
     def validate(self, extra_validators: Any = None) -> bool:
         from tracker.guards import DB_INT_MAX, DB_INT_MIN
 
@@ -81,6 +84,12 @@ class VersionedForm(TrackerForm):
         widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)]
     )
 
+    def show_current(self, version: int) -> None:
+        """After a conflict the page shows the current values: saving again overwrites
+        them, so the form now carries the current version."""
+        self.version.data = version
+        self.version.raw_data = [str(version)]
+
 
 def digits_only(length: int) -> Any:
     def check(_form: Any, field: Any) -> None:
@@ -98,14 +107,27 @@ def options(pairs: Any) -> list[SelectChoice]:
 def attach_error(form: Any, exc: Any) -> None:
     """Show a service's error(s) at the field they name, or above the form.
 
-    Accepts one DomainError, or an error carrying several in ``.errors`` (per-row checks).
+    Accepts one DomainError, an error carrying several in ``.errors``, or one carrying
+    per-row errors in ``.rows`` (row index → errors, for a form whose ``rows`` list holds
+    one sub-form per row). An error naming a hidden field is shown above its form.
     """
+    rows = getattr(exc, "rows", None)
+    if rows:
+        form.form_errors.append(exc.message)
+        for index, errors in rows.items():
+            for error in errors:
+                _attach_one(form.rows[index].form, error)
+        return
     for error in getattr(exc, "errors", None) or [exc]:
-        field = form._fields.get(error.field or "")
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        _attach_one(form, error)
+
+
+def _attach_one(form: Any, error: Any) -> None:
+    field = form._fields.get(error.field or "")
+    if field is not None and getattr(field.widget, "input_type", None) != "hidden":
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
 
 
 def opd_options(current_id: int | None = None, *, empty: str) -> list[SelectChoice]:

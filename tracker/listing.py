@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -15,8 +16,8 @@ MAX_QUERY_LENGTH = 100
 MAX_PER_PAGE = 200
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
+def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name, "")
     try:
         value = int(raw)
     except ValueError:
@@ -24,53 +25,74 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-class Listing:
-    """Applies ``?q=``, ``?sort=``/``?dir=`` and ``?page=`` to a select and paginates it.
+Columns = ColumnElement[Any] | Sequence[ColumnElement[Any]]
 
-    ``sorts`` maps a public sort key to the column(s) to order by; unknown keys fall back
-    to ``default_sort``, so nothing a user types can break the query.
+
+@dataclass(frozen=True)
+class ListSpec:
+    """How a list may be searched and sorted: ``sorts`` maps a public sort key to the
+    column(s) to order by (unknown keys fall back to ``default_sort``, so nothing a user
+    types can break the query); ``search`` names the columns ``?q=`` looks in."""
+
+    sorts: Mapping[str, Columns]
+    default_sort: str
+    default_direction: str = "asc"
+    search: Sequence[ColumnElement[Any]] = ()
+    tiebreak: ColumnElement[Any] | None = None
+
+
+class Listing:
+    """Applies ``?q=``, ``?sort=``/``?dir=`` and ``?page=`` to a select, as ``spec`` allows.
+
+    ``statement`` is the searched and ordered select (an export takes every row of it);
+    ``page`` is one page of it, counted (unless ``paginate=False``).
     """
 
     def __init__(
         self,
         stmt: Select[Any],
+        spec: ListSpec,
+        args: Mapping[str, str] | None = None,
         *,
-        sorts: Mapping[str, ColumnElement[Any] | Sequence[ColumnElement[Any]]],
-        default_sort: str,
-        default_direction: str = "asc",
-        search: Sequence[ColumnElement[Any]] = (),
-        tiebreak: ColumnElement[Any] | None = None,
         per_page: int | None = None,
+        paginate: bool = True,
     ) -> None:
-        self.q = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
-        sort = request.args.get("sort", default_sort)
-        self.sort = sort if sort in sorts else default_sort
-        direction = request.args.get("dir", default_direction)
-        self.direction = direction if direction in ("asc", "desc") else default_direction
-        if self.q and search:
-            pattern = f"%{_escape_like(self.q)}%"
+        args = request.args if args is None else args
+        self.args = args
+        self.q = args.get("q", "").strip()[:MAX_QUERY_LENGTH]
+        sort = args.get("sort", spec.default_sort)
+        self.sort = sort if sort in spec.sorts else spec.default_sort
+        direction = args.get("dir", spec.default_direction)
+        self.direction = direction if direction in ("asc", "desc") else spec.default_direction
+        if self.q and spec.search:
+            pattern = f"%{escape_like(self.q)}%"
             stmt = stmt.where(
-                or_(*(cast(col, String).ilike(pattern, escape="\\") for col in search))
+                or_(*(cast(col, String).ilike(pattern, escape="\\") for col in spec.search))
             )
-        columns = sorts[self.sort]
+        columns = spec.sorts[self.sort]
         if not isinstance(columns, Sequence):
             columns = [columns]
         order = [c.desc() if self.direction == "desc" else c.asc() for c in columns]
-        if tiebreak is not None:
-            order.append(tiebreak.asc())
-        stmt = stmt.order_by(*order)
-        default_per_page = per_page or current_app.config["PER_PAGE"]
-        self.page: Pagination = db.paginate(
-            stmt,
-            page=_int_arg("page", 1, 1, 100_000),
-            per_page=_int_arg("per_page", default_per_page, 1, MAX_PER_PAGE),
-            error_out=False,
-            count=True,
-        )
+        if spec.tiebreak is not None:
+            order.append(spec.tiebreak.asc())
+        self.statement: Select[Any] = stmt.order_by(*order)
+        if paginate:
+            default_per_page = per_page or current_app.config["PER_PAGE"]
+            self.page: Pagination = db.paginate(
+                self.statement,
+                page=_int_arg(args, "page", 1, 1, 100_000),
+                per_page=_int_arg(args, "per_page", default_per_page, 1, MAX_PER_PAGE),
+                error_out=False,
+                count=True,
+            )
 
     @property
     def items(self) -> list[Any]:
         return list(self.page.items)
+
+    def all(self) -> list[Any]:
+        """Every row of the searched and ordered list (for an export)."""
+        return list(db.session.scalars(self.statement).unique())
 
     def url(self, **overrides: Any) -> str:
         """This list's URL with some query arguments replaced (``None`` removes one)."""
@@ -85,11 +107,12 @@ class Listing:
         return url_for(request.endpoint, **args)
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern escaped with a backslash: its wildcards match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def int_arg(name: str) -> int | None:
+def int_arg(name: str, args: Mapping[str, str] | None = None) -> int | None:
     """A positive whole number from the query string, or None (never an error)."""
-    raw = request.args.get(name, "")
+    raw = (request.args if args is None else args).get(name, "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
@@ -170,44 +170,6 @@ def stale_clause(now: dt.datetime, days: int = STALE_DAYS) -> ColumnElement[bool
             and_(Commitment.last_progress_at.is_(None), Commitment.created_at < limit),
         ),
     )
-
-
-# --- list filters (shared by the list, the export and later the dashboard) -------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    opd_id: int | None = None
-    thematic_area_id: int | None = None
-    #: a CommitmentStatus value, or "open" (not verified nor cancelled)
-    status: str | None = None
-    #: "overdue" or "due_soon"
-    deadline: str | None = None
-    workshop_id: int | None = None
-    due_from: dt.date | None = None
-    due_to: dt.date | None = None
-
-
-def apply_filters(stmt: Select[Any], filters: Filters, today: dt.date) -> Select[Any]:
-    if filters.opd_id is not None:
-        stmt = stmt.where(Commitment.opd_id == filters.opd_id)
-    if filters.thematic_area_id is not None:
-        stmt = stmt.where(Commitment.thematic_area_id == filters.thematic_area_id)
-    if filters.status == "open":
-        stmt = stmt.where(Commitment.status.in_(OPEN_STATUSES))
-    elif filters.status in {s.value for s in CommitmentStatus}:
-        stmt = stmt.where(Commitment.status == CommitmentStatus(filters.status))
-    if filters.deadline == "overdue":
-        stmt = stmt.where(overdue_clause(today))
-    elif filters.deadline == "due_soon":
-        stmt = stmt.where(due_soon_clause(today))
-    if filters.workshop_id is not None:
-        stmt = stmt.where(Commitment.workshop_id == filters.workshop_id)
-    if filters.due_from is not None:
-        stmt = stmt.where(Commitment.due_on >= filters.due_from)
-    if filters.due_to is not None:
-        stmt = stmt.where(Commitment.due_on <= filters.due_to)
-    return stmt
 
 
 # --- helpers ---------------------------------------------------------------------------

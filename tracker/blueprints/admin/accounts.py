@@ -8,8 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.blueprints.admin.forms import (
     PersonEditForm,
@@ -22,28 +20,25 @@ from tracker.blueprints.admin.routes import (
     USER_FIELDS,
     _create,
     _edit,
-    _enum_arg,
-    _opd_filter_options,
     _person_choices,
     _status_choices,
-    _status_filter,
     _toggle,
     bp,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error, opd_options
-from tracker.listing import Listing, int_arg
+from tracker.forms import opd_options
+from tracker.listing import int_arg
 from tracker.models import (
     HierarchyRole,
-    Opd,
     Person,
     Role,
     User,
 )
 from tracker.models.base import utcnow
 from tracker.permissions import P, requires
+from tracker.saving import form_status, saving
 from tracker.services import organisation
-from tracker.services.errors import DomainError
+from tracker.services import organisation_list as lists
 
 # --- officials -------------------------------------------------------------------------
 
@@ -51,45 +46,15 @@ from tracker.services.errors import DomainError
 @bp.route("/people")
 @requires(P.VIEW_PEOPLE)
 def people() -> ResponseReturnValue:
-    stmt = (
-        select(Person)
-        .outerjoin(Person.opd)
-        .options(contains_eager(Person.opd), selectinload(Person.user))
-    )
-    stmt, status = _status_filter(stmt, Person.active)
-    opd_arg = request.args.get("opd", "")
-    opd_id = int_arg("opd")
-    if opd_arg == "none":
-        stmt = stmt.where(Person.opd_id.is_(None))
-    elif opd_id is not None:
-        stmt = stmt.where(Person.opd_id == opd_id)
-    else:
-        opd_arg = ""
-    role = _enum_arg("role", HierarchyRole)
-    if role is not None:
-        stmt = stmt.where(Person.hierarchy_role == role)
-    rank = case({r: i for i, r in enumerate(HierarchyRole)}, value=Person.hierarchy_role)
-    listing = Listing(
-        stmt,
-        sorts={
-            "name": Person.name,
-            "position": Person.position,
-            "role": [rank, Person.name],
-            "opd": [Opd.code, rank, Person.name],
-            "active": Person.active,
-        },
-        default_sort="name",
-        search=[Person.name, Person.nip, Person.position, Person.email],
-        tiebreak=Person.id,
-    )
+    filters = lists.PersonFilters.from_args(request.args)
     return render_template(
         "admin/people.html",
-        listing=listing,
-        status=status,
+        listing=lists.people(filters, request.args),
+        status=filters.status,
         status_choices=_status_choices(),
-        opd_filter=opd_arg,
-        opd_options=_opd_filter_options(),
-        role_filter=role.value if role else "",
+        opd_filter=filters.opd,
+        opd_options=lists.opd_filter_options(),
+        role_filter=filters.role.value if filters.role else "",
         roles=[(m.value, m.label) for m in HierarchyRole],
     )
 
@@ -159,41 +124,16 @@ def person_toggle(person_id: int) -> ResponseReturnValue:
 @bp.route("/users")
 @requires(P.MANAGE_USERS)
 def users() -> ResponseReturnValue:
-    stmt = (
-        select(User)
-        .outerjoin(User.opd)
-        .options(contains_eager(User.opd), selectinload(User.person))
-    )
-    stmt, status = _status_filter(stmt, User.active)
-    role = _enum_arg("role", Role)
-    if role is not None:
-        stmt = stmt.where(User.role == role)
-    opd_id = int_arg("opd")
-    if opd_id is not None:
-        stmt = stmt.where(User.opd_id == opd_id)
-    listing = Listing(
-        stmt,
-        sorts={
-            "name": User.name,
-            "email": User.email,
-            "role": [User.role, User.name],
-            "opd": [Opd.code, User.name],
-            "last_login": User.last_login_at,
-            "active": User.active,
-        },
-        default_sort="name",
-        search=[User.email, User.name],
-        tiebreak=User.id,
-    )
+    filters = lists.UserFilters.from_args(request.args)
     return render_template(
         "admin/users.html",
-        listing=listing,
-        status=status,
+        listing=lists.users(filters, request.args),
+        status=filters.status,
         status_choices=_status_choices(),
-        role_filter=role.value if role else "",
+        role_filter=filters.role.value if filters.role else "",
         roles=[(m.value, m.label) for m in Role],
-        opd_filter=opd_id,
-        opd_options=_opd_filter_options(),
+        opd_filter=filters.opd_id,
+        opd_options=lists.opd_filter_options(),
     )
 
 
@@ -210,9 +150,8 @@ def user_new() -> ResponseReturnValue:
     form = UserNewForm()
     form.opd_id.choices = opd_options(empty=_("— none —"))
     form.person_id.choices = _person_choices()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             user, generated = organisation.create_account(
                 email=form.email.data,
                 name=form.name.data,
@@ -222,21 +161,12 @@ def user_new() -> ResponseReturnValue:
                 password=form.password.data or None,
                 now=utcnow(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
-            message = _("The login %(email)s has been created.", email=user.email)
+        if saved:
+            flash(_("The login %(email)s has been created.", email=user.email), "success")
             if generated:
-                flash(message, "success")
                 return _show_password(user, generated, created=True)
-            flash(message, "success")
             return redirect(url_for("admin.users"))
-    elif request.method == "POST":
-        status = 400
-    return render_template("admin/user_new.html", form=form), status
+    return render_template("admin/user_new.html", form=form), form_status(form)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -282,12 +212,9 @@ def user_toggle(user_id: int) -> ResponseReturnValue:
 @requires(P.MANAGE_USERS)
 def user_reset_password(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
-    try:
+    with saving() as saved:
         password = organisation.reset_password(user, actor=current_user, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not saved:
         return redirect(url_for("admin.user_edit", user_id=user.id))
-    db.session.commit()
     flash(_("The password of %(email)s has been reset.", email=user.email), "success")
     return _show_password(user, password, created=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -24,13 +23,12 @@ from tracker.blueprints.admin.routes import (
     _describe_changes,
     _edit,
     _status_choices,
-    _status_filter,
     _toggle,
     bp,
 )
 from tracker.extensions import db
-from tracker.i18n import WIB, today_wib
-from tracker.listing import Listing, int_arg
+from tracker.i18n import today_wib
+from tracker.listing import int_arg
 from tracker.models import (
     AuditAction,
     AuditLog,
@@ -40,6 +38,7 @@ from tracker.models import (
 )
 from tracker.permissions import P, requires
 from tracker.services import organisation
+from tracker.services import organisation_list as lists
 
 # --- thematic areas --------------------------------------------------------------------
 
@@ -47,35 +46,14 @@ from tracker.services import organisation
 @bp.route("/thematic-areas")
 @requires(P.MANAGE_REFERENCE)
 def thematic_areas() -> ResponseReturnValue:
-    stmt, status = _status_filter(select(ThematicArea), ThematicArea.active)
-    year = int_arg("year")
-    if year is not None:
-        stmt = stmt.where(ThematicArea.year == year)
-    listing = Listing(
-        stmt,
-        sorts={
-            "year": [ThematicArea.year, ThematicArea.sort_order, ThematicArea.code],
-            "code": ThematicArea.code,
-            "name": ThematicArea.name,
-            "order": [ThematicArea.sort_order, ThematicArea.code],
-            "priority": [ThematicArea.is_priority, ThematicArea.sort_order],
-            "active": ThematicArea.active,
-        },
-        default_sort="year",
-        default_direction="desc",
-        search=[ThematicArea.code, ThematicArea.name],
-        tiebreak=ThematicArea.id,
-    )
-    years = db.session.scalars(
-        select(ThematicArea.year).distinct().order_by(ThematicArea.year.desc())
-    ).all()
+    filters = lists.AreaFilters.from_args(request.args)
     return render_template(
         "admin/thematic_areas.html",
-        listing=listing,
-        status=status,
+        listing=lists.thematic_areas(filters, request.args),
+        status=filters.status,
         status_choices=_status_choices(),
-        year_filter=year,
-        years=years,
+        year_filter=filters.year,
+        years=lists.area_years(),
     )
 
 
@@ -148,10 +126,6 @@ def _entity_label(name: str) -> str:
     return str(ENTITY_LABELS.get(name, name))
 
 
-def _wib_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=WIB).astimezone(dt.UTC)
-
-
 @bp.route("/audit")
 @requires(P.VIEW_AUDIT_LOG)
 def audit_log() -> ResponseReturnValue:
@@ -169,27 +143,19 @@ def audit_log() -> ResponseReturnValue:
     ]
     valid = form.validate()
 
-    stmt = select(AuditLog)
-    if form.entity_type.data in types:
-        stmt = stmt.where(AuditLog.entity_type == form.entity_type.data)
-    if form.action.data in {a.value for a in AuditAction}:
-        stmt = stmt.where(AuditLog.action == AuditAction(form.action.data))
     actor = form.actor.data or ""
-    if actor == "system":
-        stmt = stmt.where(AuditLog.actor_id.is_(None))
-    elif actor.isdigit() and len(actor) < 10:
-        stmt = stmt.where(AuditLog.actor_id == int(actor))
-    if not form.date_from.errors and form.date_from.data:
-        stmt = stmt.where(AuditLog.at >= _wib_start(form.date_from.data))
-    if not form.date_to.errors and form.date_to.data:
-        stmt = stmt.where(AuditLog.at < _wib_start(form.date_to.data + dt.timedelta(days=1)))
-    listing = Listing(
-        stmt,
-        sorts={"at": [AuditLog.at, AuditLog.id]},
-        default_sort="at",
-        default_direction="desc",
-        search=[AuditLog.entity_label],
+    filters = lists.AuditFilters(
+        entity_type=form.entity_type.data if form.entity_type.data in types else None,
+        action=(
+            AuditAction(form.action.data)
+            if form.action.data in {a.value for a in AuditAction}
+            else None
+        ),
+        actor="system" if actor == "system" else int_arg("actor", {"actor": actor}),
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
     )
+    listing = lists.audit_log(filters, request.args)
     return render_template(
         "admin/audit_log.html",
         listing=listing,

@@ -17,7 +17,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
@@ -26,9 +26,8 @@ from tracker.blueprints.admin.forms import (
     OpdForm,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error, load_original, sign_original
+from tracker.forms import load_original, sign_original
 from tracker.i18n import date_short, datetime_wib
-from tracker.listing import Listing
 from tracker.models import (
     AuditLog,
     Base,
@@ -41,8 +40,9 @@ from tracker.models import (
     User,
 )
 from tracker.permissions import P, requires
+from tracker.saving import form_status, saving
 from tracker.services import organisation
-from tracker.services.errors import ConflictError, DomainError
+from tracker.services import organisation_list as lists
 
 bp = Blueprint("admin", __name__)
 
@@ -116,29 +116,8 @@ def _status_choices() -> list[tuple[str, str]]:
     return [("all", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))]
 
 
-def _status_filter(stmt: Select[Any], column: Any) -> tuple[Select[Any], str]:
-    """``?status=active|inactive|all`` (anything else means all)."""
-    status = request.args.get("status", "all")
-    if status == "active":
-        return stmt.where(column.is_(True)), status
-    if status == "inactive":
-        return stmt.where(column.is_(False)), status
-    return stmt, "all"
-
-
-def _enum_arg(name: str, enum_cls: type[enum.Enum]) -> Any:
-    raw = request.args.get(name, "")
-    return enum_cls(raw) if raw in {m.value for m in enum_cls} else None
-
-
 def _choice(value: Any, label: Any) -> SelectChoice:
     return SelectChoice(str(value), str(label))
-
-
-def _opd_filter_options() -> list[tuple[int, str]]:
-    """Every OPD, active or not, for the list filters."""
-    rows = db.session.execute(select(Opd.id, Opd.code, Opd.name).order_by(Opd.code)).all()
-    return [(r.id, f"{r.code} — {r.name}") for r in rows]
 
 
 def _person_choices(current_id: int | None = None) -> list[SelectChoice]:
@@ -258,41 +237,29 @@ def _edit(
     **context: Any,
 ) -> ResponseReturnValue:
     """The edit flow shared by every versioned record."""
-    status = 200
     changes: dict[str, tuple[Any, Any]] = {}
     if request.method == "GET":
         form.original.data = sign_original(record, fields)
     elif form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             save(load_original(form.original.data, record))
-        except ConflictError as exc:
-            db.session.rollback()
-            kind = type(record).__name__
-            names = _names_for((k, v) for k, pair in exc.changes.items() for v in pair)
-            changes = {
-                k: (_describe(kind, k, a, names), _describe(kind, k, b, names))
-                for k, (a, b) in exc.changes.items()
-            }
-            form.form_errors.append(exc.message)
-            # The user has now seen the current values: saving again overwrites them.
-            form.version.data = record.version
-            form.version.raw_data = [str(record.version)]
-            form.original.data = sign_original(record, fields)
-            status = 409
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if saved:
             flash(success(), "success")
             return redirect(next_url)
-    else:
-        status = 400
+        if saved.conflict:
+            kind = type(record).__name__
+            pairs = saved.conflict.changes.items()
+            names = _names_for((k, v) for k, pair in pairs for v in pair)
+            changes = {
+                k: (_describe(kind, k, a, names), _describe(kind, k, b, names))
+                for k, (a, b) in pairs
+            }
+            form.show_current(record.version)
+            form.original.data = sign_original(record, fields)
     labels = {name: field.label.text for name, field in form._fields.items()}
     return render_template(
         template, form=form, record=record, changes=changes, labels=labels, **context
-    ), status
+    ), form_status(form)
 
 
 def _create(
@@ -304,31 +271,20 @@ def _create(
     next_url: str,
     **context: Any,
 ) -> ResponseReturnValue:
-    status = 200
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             record = save()
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if saved:
             flash(success(record), "success")
             return redirect(next_url)
-    elif request.method == "POST":
-        status = 400
-    return render_template(template, form=form, **context), status
+    return render_template(template, form=form, **context), form_status(form)
 
 
 def _toggle(record: Any, setter: Callable[[bool], None], label: str) -> None:
-    try:
+    with saving() as saved:
         setter(not record.active)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not saved:
         return
-    db.session.commit()
     if record.active:
         flash(_("%(name)s has been reactivated.", name=label), "success")
     else:
@@ -366,22 +322,12 @@ def index() -> ResponseReturnValue:
 @bp.route("/opds")
 @requires(P.MANAGE_OPDS)
 def opds() -> ResponseReturnValue:
-    stmt, status = _status_filter(select(Opd), Opd.active)
-    listing = Listing(
-        stmt,
-        sorts={
-            "code": Opd.code,
-            "name": Opd.name,
-            "kind": Opd.kind,
-            "order": [Opd.sort_order, Opd.name],
-            "active": Opd.active,
-        },
-        default_sort="code",
-        search=[Opd.code, Opd.name],
-        tiebreak=Opd.id,
-    )
+    filters = lists.OpdFilters.from_args(request.args)
     return render_template(
-        "admin/opds.html", listing=listing, status=status, status_choices=_status_choices()
+        "admin/opds.html",
+        listing=lists.opds(filters, request.args),
+        status=filters.status,
+        status_choices=_status_choices(),
     )
 
 

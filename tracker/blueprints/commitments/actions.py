@@ -28,7 +28,6 @@ from tracker.blueprints.commitments.routes import (
     bp,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error
 from tracker.i18n import today_wib
 from tracker.models.base import utcnow
 from tracker.models.commitment import (
@@ -45,8 +44,8 @@ from tracker.permissions import (
     requires,
     scope_commitments,
 )
+from tracker.saving import form_status, saving
 from tracker.services import commitments as service
-from tracker.services.errors import ConflictError, DomainError
 from tracker.services.reminders import last_reminded
 from tracker.uploads import allowed_types_text, human_size, max_file_size, send_stored
 
@@ -128,29 +127,20 @@ def _act(
     form = ACTION_FORMS[name](prefix=name)
     if not form.validate_on_submit():
         return _detail(commitment_id, posted={name: form}, status=400)
-    try:
+    with saving(form) as saved:
         run(commitment, form)
-    except ConflictError as exc:
-        db.session.rollback()
-        expected = form.version.data or 0
-        form.form_errors.append(exc.message)
+    if saved:
+        flash(success(commitment), "success")
+        return redirect(url_for("commitments.detail", commitment_id=commitment_id))
+    since = None
+    if saved.conflict:
         if name == "progress" and request.files.getlist(f"{name}-files"):
             form.form_errors.append(_("Attach your files again."))
-        since = service.updates_since(commitment_id, expected)
-        # The user now sees the current state: sending the form again applies it.
-        current = db.session.scalar(
-            select(Commitment.version).where(Commitment.id == commitment_id)
+        since = service.updates_since(commitment_id, form.version.data or 0)
+        form.show_current(
+            db.session.scalar(select(Commitment.version).where(Commitment.id == commitment_id))
         )
-        form.version.data = current
-        form.version.raw_data = [str(current)]
-        return _detail(commitment_id, posted={name: form}, status=409, since=since)
-    except DomainError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return _detail(commitment_id, posted={name: form}, status=400)
-    db.session.commit()
-    flash(success(commitment), "success")
-    return redirect(url_for("commitments.detail", commitment_id=commitment_id))
+    return _detail(commitment_id, posted={name: form}, status=form_status(form), since=since)
 
 
 @bp.route("/<int:commitment_id>/progress", methods=["POST"])

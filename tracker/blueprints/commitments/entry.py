@@ -22,7 +22,6 @@ from tracker.blueprints.commitments.routes import (
     bp,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error
 from tracker.i18n import today_wib
 from tracker.listing import int_arg
 from tracker.models.base import utcnow
@@ -35,9 +34,8 @@ from tracker.permissions import (
     P,
     requires,
 )
+from tracker.saving import form_status, saving
 from tracker.services import commitments as service
-from tracker.services.commitments import InvalidRows
-from tracker.services.errors import ConflictError, DomainError
 
 # --- entry and edits -------------------------------------------------------------------
 
@@ -47,26 +45,18 @@ from tracker.services.errors import ConflictError, DomainError
 def new() -> ResponseReturnValue:
     form = CommitmentNewForm()
     _fill_choices(form)
-    status = 200
     if request.method == "GET":
         form.opd_id.data = int_arg("opd")
         form.workshop_id.data = int_arg("workshop")
     elif form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             commitment = service.create_commitment(
                 _values(form), actor=current_user, now=utcnow(), activate=bool(form.activate.data)
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The commitment has been recorded."), "success")
             return redirect(url_for("commitments.detail", commitment_id=commitment.id))
-    else:
-        status = 400
-    return render_template("commitments/new.html", form=form), status
+    return render_template("commitments/new.html", form=form), form_status(form)
 
 
 @bp.route("/<int:commitment_id>/edit", methods=["GET", "POST"])
@@ -75,46 +65,32 @@ def edit(commitment_id: int) -> ResponseReturnValue:
     commitment = _load(commitment_id)
     form = CommitmentEditForm(obj=commitment if request.method == "GET" else None)
     _fill_choices(form, commitment)
-    status = 200
     since: list[ProgressUpdate] | None = None
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                update = service.edit_commitment(
-                    commitment,
-                    _values(form),
-                    actor=current_user,
-                    now=utcnow(),
-                    expected_version=form.version.data,
-                    note=form.note.data,
-                    progress=form.progress.data,
-                )
-            except ConflictError as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                since = service.updates_since(commitment.id, form.version.data or 0)
-                current = db.session.scalar(
-                    select(Commitment.version).where(Commitment.id == commitment_id)
-                )
-                form.version.data = current
-                form.version.raw_data = [str(current)]
-                status = 409
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
-                status = 400
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            update = service.edit_commitment(
+                commitment,
+                _values(form),
+                actor=current_user,
+                now=utcnow(),
+                expected_version=form.version.data,
+                note=form.note.data,
+                progress=form.progress.data,
+            )
+        if saved:
+            if update is None:
+                flash(_("Nothing was changed."), "info")
             else:
-                db.session.commit()
-                if update is None:
-                    flash(_("Nothing was changed."), "info")
-                else:
-                    flash(_("The commitment has been saved."), "success")
-                return redirect(url_for("commitments.detail", commitment_id=commitment_id))
-        else:
-            status = 400
+                flash(_("The commitment has been saved."), "success")
+            return redirect(url_for("commitments.detail", commitment_id=commitment_id))
+        if saved.conflict:
+            since = service.updates_since(commitment.id, form.version.data or 0)
+            form.show_current(
+                db.session.scalar(select(Commitment.version).where(Commitment.id == commitment_id))
+            )
     return render_template(
         "commitments/edit.html", form=form, commitment=commitment, since=since
-    ), status
+    ), form_status(form)
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
@@ -149,58 +125,38 @@ def bulk() -> ResponseReturnValue:
         entry.form.thematic_area_id.choices = areas
         entry.form.made_by_id.choices = people
         entry.form.carried_out_by_id.choices = people
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate_on_submit():
-            filled = [
-                (i, entry.form) for i, entry in enumerate(form.rows) if not entry.form.is_empty()
-            ]
-            values = []
-            for i, row_form in filled:
-                data = _values(row_form)
-                data["opd_id"] = row_form.opd_id.data
-                data["thematic_area_id"] = data["thematic_area_id"] or form.default_area_id.data
-                data["due_on"] = data["due_on"] or form.default_due_on.data
-                values.append((i, data))
-            try:
-                created = service.create_commitments(
-                    values,
-                    workshop=workshop,
-                    actor=current_user,
-                    now=utcnow(),
-                    activate=bool(form.activate.data),
-                )
-            except InvalidRows as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-                for index, errors in exc.rows.items():
-                    row_form = form.rows[index].form
-                    for error in errors:
-                        field = row_form._fields.get(error.field or "")
-                        if field is not None and error.field != "opd_id":
-                            field.errors = [*field.errors, error.message]
-                        else:
-                            row_form.form_errors.append(error.message)
-            except DomainError as exc:
-                db.session.rollback()
-                form.form_errors.append(exc.message)
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "%(count)d commitments have been recorded for %(title)s.",
-                        count=len(created),
-                        title=workshop.title,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("commitments.index", workshop=workshop.id))
-        else:
-            form.form_errors.append(_("Please correct the marked rows; nothing was saved."))
+    if form.validate_on_submit():
+        filled = [(i, entry.form) for i, entry in enumerate(form.rows) if not entry.form.is_empty()]
+        values = []
+        for i, row_form in filled:
+            data = _values(row_form)
+            data["opd_id"] = row_form.opd_id.data
+            data["thematic_area_id"] = data["thematic_area_id"] or form.default_area_id.data
+            data["due_on"] = data["due_on"] or form.default_due_on.data
+            values.append((i, data))
+        with saving(form) as saved:
+            created = service.create_commitments(
+                values,
+                workshop=workshop,
+                actor=current_user,
+                now=utcnow(),
+                activate=bool(form.activate.data),
+            )
+        if saved:
+            flash(
+                _(
+                    "%(count)d commitments have been recorded for %(title)s.",
+                    count=len(created),
+                    title=workshop.title,
+                ),
+                "success",
+            )
+            return redirect(url_for("commitments.index", workshop=workshop.id))
+    elif request.method == "POST":
+        form.form_errors.append(_("Please correct the marked rows; nothing was saved."))
     return render_template(
         "commitments/bulk.html",
         form=form,
         workshop=workshop,
         by_opd=by_opd,
-    ), status
+    ), form_status(form)

@@ -18,7 +18,7 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, case, cast, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from wtforms import SelectChoice
 
@@ -30,7 +30,6 @@ from tracker.documents import new_workbook, safe_filename, write_table, xlsx_res
 from tracker.extensions import db
 from tracker.forms import opd_options
 from tracker.i18n import date_short, datetime_wib, today_wib
-from tracker.listing import Listing
 from tracker.models import Opd, Person, ThematicArea
 from tracker.models.commitment import (
     Commitment,
@@ -44,6 +43,7 @@ from tracker.permissions import (
     login_only,
     scope_commitments,
 )
+from tracker.services import commitment_list as lists
 from tracker.services import commitments as service
 from tracker.uploads import human_size
 
@@ -64,19 +64,6 @@ FIELD_LABELS: dict[str, Any] = {
     "due_on": _l("Due date"),
     "progress": _l("Progress (%)"),
 }
-
-STATUS_ORDER = case({s: i for i, s in enumerate(CommitmentStatus)}, value=Commitment.status)
-SORTS: dict[str, Any] = {
-    "due": [Commitment.due_on],
-    "opd": [Opd.sort_order, Opd.code, Commitment.due_on],
-    "area": [ThematicArea.sort_order, Commitment.due_on],
-    "status": [STATUS_ORDER, Commitment.due_on],
-    "progress": [Commitment.progress],
-    "updated": [Commitment.updated_at],
-    "statement": [Commitment.statement],
-}
-SEARCH = [Commitment.statement, Commitment.indicator, Commitment.target, Opd.code, Opd.name]
-
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -220,33 +207,19 @@ def deadline(commitment: Commitment, today: dt.date | None = None) -> str | None
 # --- list and export -------------------------------------------------------------------
 
 
-def _filters() -> tuple[FilterForm, service.Filters, bool]:
+def _filters() -> tuple[FilterForm, lists.Filters, bool]:
     form = FilterForm(formdata=request.args)
-    own_scope = not can(P.VIEW_ALL)
-    opds = (
-        []
-        if own_scope
-        else db.session.execute(
-            select(Opd.id, Opd.code, Opd.name).order_by(Opd.sort_order, Opd.name)
-        ).all()
-    )
     form.opd.choices = [
         _choice("", _("All OPDs")),
-        *(_choice(r.id, f"{r.code} — {r.name}") for r in opds),
+        *(_choice(r.id, f"{r.code} — {r.name}") for r in lists.opd_options()),
     ]
     form.area.choices = _area_choices(empty=_("All thematic areas"))
-    # Only the workshops of commitments the user can see.
-    linked = scope_commitments(
-        select(Commitment.workshop_id).where(Commitment.workshop_id.is_not(None))
-    )
-    workshops = db.session.execute(
-        select(Workshop.id, Workshop.title, Workshop.starts_at)
-        .where(Workshop.id.in_(linked))
-        .order_by(Workshop.starts_at.desc(), Workshop.id)
-    ).all()
     form.workshop.choices = [
         _choice("", _("All workshops")),
-        *(_choice(r.id, f"{r.title} ({date_short(r.starts_at)})") for r in workshops),
+        *(
+            _choice(r.id, f"{r.title} ({date_short(r.starts_at)})")
+            for r in lists.workshop_options()
+        ),
     ]
     valid = form.validate()
 
@@ -257,8 +230,8 @@ def _filters() -> tuple[FilterForm, service.Filters, bool]:
     status = (
         form.status.data if form.status.data in {c.value for c in form.status.choices} else None
     )
-    filters = service.Filters(
-        opd_id=None if own_scope else as_id(form.opd.data),
+    filters = lists.Filters(
+        opd_id=as_id(form.opd.data) if can(P.VIEW_ALL) else None,
         thematic_area_id=as_id(form.area.data),
         status=status or None,
         deadline=form.deadline.data if form.deadline.data in ("overdue", "due_soon") else None,
@@ -269,47 +242,18 @@ def _filters() -> tuple[FilterForm, service.Filters, bool]:
     return form, filters, valid
 
 
-def _list_stmt(filters: service.Filters, today: dt.date) -> Select[Any]:
-    stmt = (
-        select(Commitment)
-        .join(Commitment.opd)
-        .outerjoin(Commitment.thematic_area)
-        .outerjoin(Commitment.workshop)
-        .options(
-            contains_eager(Commitment.opd),
-            contains_eager(Commitment.thematic_area),
-            contains_eager(Commitment.workshop),
-            selectinload(Commitment.made_by),
-            selectinload(Commitment.carried_out_by),
-        )
-    )
-    stmt = scope_commitments(stmt)
-    return service.apply_filters(stmt, filters, today)
-
-
 @bp.route("/")
 @login_only
 def index() -> ResponseReturnValue:
     today = today_wib()
     form, filters, valid = _filters()
-    listing = Listing(
-        _list_stmt(filters, today),
-        sorts=SORTS,
-        default_sort="due",
-        search=SEARCH,
-        tiebreak=Commitment.id,
-    )
     return render_template(
         "commitments/index.html",
-        listing=listing,
+        listing=lists.listing(filters, today, request.args),
         form=form,
         today=today,
         export_args={k: v for k, v in request.args.items() if k not in ("page", "per_page")},
     ), (200 if valid else 400)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @bp.route("/export.xlsx")
@@ -320,16 +264,7 @@ def export() -> ResponseReturnValue:
     _form, filters, valid = _filters()
     if not valid:
         abort(400)
-    stmt = _list_stmt(filters, today)
-    q = request.args.get("q", "").strip()[:100]
-    if q:
-        pattern = f"%{_escape_like(q)}%"
-        stmt = stmt.where(or_(*(cast(c, String).ilike(pattern, escape="\\") for c in SEARCH)))
-    sort = request.args.get("sort", "due")
-    columns = SORTS.get(sort, SORTS["due"])
-    descending = request.args.get("dir") == "desc"
-    stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in columns), Commitment.id)
-    rows = db.session.scalars(stmt).unique().all()
+    rows = lists.listing(filters, today, request.args, paginate=False).all()
 
     workbook = new_workbook()
     sheet = workbook.create_sheet(_("Commitments")[:31])

@@ -61,6 +61,7 @@ from tracker.permissions import (
     scope_recommendations,
     scope_workshops,
 )
+from tracker.saving import saving
 from tracker.services import findings as svc
 from tracker.services import grades as grade_svc
 from tracker.services.errors import DomainError
@@ -303,9 +304,10 @@ def grade_edit(result_id: int) -> ResponseReturnValue:
 def grade_delete(result_id: int) -> ResponseReturnValue:
     result = db.get_or_404(EvaluationResult, result_id)
     label = f"{result.region} {result.year}"
-    grade_svc.delete_result(current_user, result)
-    db.session.commit()
-    flash(_("The result %(name)s has been deleted.", name=label), "success")
+    with saving() as saved:
+        grade_svc.delete_result(current_user, result)
+    if saved:
+        flash(_("The result %(name)s has been deleted.", name=label), "success")
     return redirect(url_for("findings.grades"))
 
 

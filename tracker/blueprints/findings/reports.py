@@ -16,7 +16,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.blueprints.findings.forms import (
@@ -42,7 +42,6 @@ from tracker.blueprints.findings.routes import (
     bp,
 )
 from tracker.extensions import db
-from tracker.listing import Listing, int_arg
 from tracker.models.finding import (
     Finding,
     Grade,
@@ -55,72 +54,27 @@ from tracker.permissions import (
     P,
     requires,
 )
+from tracker.saving import saving
+from tracker.services import finding_list as lists
 from tracker.services import findings as svc
-from tracker.services.errors import DomainError
 
 # --- reports ---------------------------------------------------------------------------
-
-
-def _report_counts(ids: list[int]) -> dict[int, dict[str, int]]:
-    """Findings, recommendations and settled recommendations per report, in one query."""
-    counts: dict[int, dict[str, int]] = {i: {"findings": 0, "recs": 0, "settled": 0} for i in ids}
-    if not ids:
-        return counts
-    rows = db.session.execute(
-        select(
-            Finding.report_id,
-            func.count(func.distinct(Finding.id)),
-            func.count(Recommendation.id),
-            func.count(Recommendation.id).filter(Recommendation.outcome == Outcome.SESUAI),
-        )
-        .outerjoin(Recommendation, Recommendation.finding_id == Finding.id)
-        .where(Finding.report_id.in_(ids))
-        .group_by(Finding.report_id)
-    )
-    for report_id, findings_n, recs_n, settled_n in rows:
-        counts[report_id] = {"findings": findings_n, "recs": recs_n, "settled": settled_n}
-    return counts
 
 
 @bp.route("/reports")
 @requires(P.VIEW_ALL)
 def reports() -> ResponseReturnValue:
-    stmt = select(Report)
-    kind = request.args.get("kind", "")
-    if kind in {k.value for k in ReportKind}:
-        stmt = stmt.where(Report.kind == ReportKind(kind))
-    else:
-        kind = ""
-    year = int_arg("year")
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    listing = Listing(
-        stmt,
-        sorts={
-            "year": [Report.year, Report.kind, Report.number],
-            "kind": [Report.kind, Report.year],
-            "number": Report.number,
-            "issuer": Report.issuer,
-            "received": Report.received_on,
-            "grade": Report.score,
-        },
-        default_sort="year",
-        default_direction="desc",
-        search=[Report.number, Report.title, Report.issuer],
-        tiebreak=Report.id,
-    )
-    counts = _report_counts([r.id for r in listing.items])
+    filters = lists.ReportFilters.from_args(request.args)
+    found = lists.reports(filters, request.args)
     return render_template(
         "findings/reports.html",
-        listing=listing,
-        counts=counts,
-        rates={i: svc.completion_rate(c["settled"], c["recs"]) for i, c in counts.items()},
-        kind_filter=kind,
-        year_filter=year,
+        listing=found.listing,
+        counts=found.counts,
+        rates={i: svc.completion_rate(c["settled"], c["recs"]) for i, c in found.counts.items()},
+        kind_filter=filters.kind,
+        year_filter=filters.year,
         kind_options=[(k.value, k.short) for k in ReportKind],
-        year_options=list(
-            db.session.scalars(select(Report.year).distinct().order_by(Report.year.desc()))
-        ),
+        year_options=lists.report_years(),
     )
 
 
@@ -217,13 +171,10 @@ def report_edit(report_id: int) -> ResponseReturnValue:
 def report_delete(report_id: int) -> ResponseReturnValue:
     report = _load_report(report_id)
     label = _report_label(report)
-    try:
+    with saving() as saved:
         svc.delete_report(current_user, report)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not saved:
         return redirect(url_for("findings.report_detail", report_id=report_id))
-    db.session.commit()
     flash(_("The report %(name)s has been deleted.", name=label), "success")
     return redirect(url_for("findings.reports"))
 
@@ -300,13 +251,10 @@ def finding_delete(finding_id: int) -> ResponseReturnValue:
     finding = _load_finding(finding_id)
     report_id = finding.report_id
     number = finding.number
-    try:
+    with saving() as saved:
         svc.delete_finding(current_user, finding)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not saved:
         return redirect(url_for("findings.detail", finding_id=finding_id))
-    db.session.commit()
     flash(_("Finding %(number)s has been deleted.", number=number), "success")
     return redirect(url_for("findings.report_detail", report_id=report_id))
 
@@ -375,12 +323,8 @@ def recommendation_delete(rec_id: int) -> ResponseReturnValue:
     rec = _load_recommendation(rec_id)
     finding_id = rec.finding_id
     number = rec.number
-    try:
+    with saving() as saved:
         svc.delete_recommendation(current_user, rec)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         flash(_("Recommendation %(number)s has been deleted.", number=number), "success")
     return redirect(url_for("findings.detail", finding_id=finding_id))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -30,8 +29,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import String, and_, cast, exists, func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from tracker.blueprints.findings.forms import (
@@ -40,9 +39,8 @@ from tracker.blueprints.findings.forms import (
     ReviewForm,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error, load_original, sign_original
+from tracker.forms import load_original, sign_original
 from tracker.i18n import date_short
-from tracker.listing import Listing, int_arg
 from tracker.models import Opd
 from tracker.models.base import utcnow
 from tracker.models.finding import (
@@ -67,8 +65,9 @@ from tracker.permissions import (
     scope_opd_ids,
     scope_recommendations,
 )
+from tracker.saving import form_status, saving
+from tracker.services import finding_list as lists
 from tracker.services import findings as svc
-from tracker.services.errors import ConflictError, DomainError
 from tracker.services.reminders import last_reminded
 from tracker.uploads import delete_stored, send_stored
 
@@ -98,8 +97,6 @@ FINDING_FIELDS = (
 )
 RECOMMENDATION_FIELDS = ("number", "text", "opd_id", "due_on")
 RESULT_FIELDS = ("instrument", "year", "region", "score", "grade", "source")
-NOT_REVIEWED = "none"
-OUTCOME_FILTERS = [o.value for o in Outcome] + [NOT_REVIEWED]
 
 
 # --- template helpers ------------------------------------------------------------------
@@ -162,36 +159,26 @@ def _form_page(
 ) -> ResponseReturnValue:
     """Create or edit: validate → save → commit → flash → redirect; 400 with the messages,
     409 with what changed meanwhile for a stale edit."""
-    status = 200
     changes: dict[str, tuple[Any, Any]] = {}
     if request.method == "GET":
         if record is not None:
             form.original.data = sign_original(record, fields)
     elif form.validate_on_submit():
         original = load_original(form.original.data, record) if record is not None else None
-        try:
+        with saving(form) as saved:
             result = save(original)
-        except ConflictError as exc:
-            db.session.rollback()
-            changes = {k: (_describe(a), _describe(b)) for k, (a, b) in exc.changes.items()}
-            form.form_errors.append(exc.message)
-            form.version.data = record.version
-            form.version.raw_data = [str(record.version)]
-            form.original.data = sign_original(record, fields)
-            status = 409
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if saved:
             flash(success(result), "success")
             return redirect(next_url(result))
-    else:
-        status = 400
+        if saved.conflict:
+            changes = {
+                k: (_describe(a), _describe(b)) for k, (a, b) in saved.conflict.changes.items()
+            }
+            form.show_current(record.version)
+            form.original.data = sign_original(record, fields)
     return render_template(
         template, form=form, record=record, changes=changes, labels=_labels(form), **context
-    ), status
+    ), form_status(form)
 
 
 def _opd_choices(opds: Iterable[Opd]) -> list[SelectChoice]:
@@ -199,44 +186,7 @@ def _opd_choices(opds: Iterable[Opd]) -> list[SelectChoice]:
 
 
 def _active_opds(keep: Iterable[int] = ()) -> list[Opd]:
-    keep = list(keep)
-    return list(
-        db.session.scalars(
-            select(Opd)
-            .where(or_(Opd.active.is_(True), Opd.id.in_(keep)))
-            .order_by(Opd.sort_order, Opd.name)
-        )
-    )
-
-
-def _awaiting_condition() -> Any:
-    return and_(
-        Recommendation.last_follow_up_at.is_not(None),
-        or_(
-            Recommendation.last_reviewed_at.is_(None),
-            Recommendation.last_follow_up_at > Recommendation.last_reviewed_at,
-        ),
-    )
-
-
-def _scope_condition() -> Any:
-    """The condition on Recommendation for the current user (None: every OPD)."""
-    allowed = scope_opd_ids(current_user)
-    if allowed is None:
-        return None
-    return Recommendation.opd_id.in_(sorted(allowed)) if allowed else Recommendation.id.is_(None)
-
-
-def _visible_reports() -> list[Report]:
-    stmt = select(Report).order_by(Report.year.desc(), Report.kind, Report.number)
-    condition = _scope_condition()
-    if condition is not None:
-        stmt = stmt.where(
-            exists()
-            .where(Finding.report_id == Report.id, Recommendation.finding_id == Finding.id)
-            .where(condition)
-        )
-    return list(db.session.scalars(stmt))
+    return lists.active_opds(tuple(keep))
 
 
 def _report_label(report: Report) -> str:
@@ -250,140 +200,24 @@ def _report_label(report: Report) -> str:
 @login_only
 def index() -> ResponseReturnValue:
     today = _today()
-    finding_conds: list[Any] = []
-    rec_conds: list[Any] = []
-    scope_cond = _scope_condition()
-    if scope_cond is not None:
-        rec_conds.append(scope_cond)
-
-    report_id = int_arg("report")
-    if report_id is not None:
-        finding_conds.append(Finding.report_id == report_id)
-    year = int_arg("year")
-    if year is not None:
-        finding_conds.append(Report.year == year)
-    kind = request.args.get("kind", "")
-    if kind in {k.value for k in ReportKind}:
-        finding_conds.append(Report.kind == ReportKind(kind))
-    else:
-        kind = ""
-    opd_id = int_arg("opd") if scope_cond is None else None
-    if opd_id is not None:
-        rec_conds.append(Recommendation.opd_id == opd_id)
-    outcome = request.args.get("outcome", "")
-    outcome_cond = None
-    if outcome == NOT_REVIEWED:
-        outcome_cond = Recommendation.outcome.is_(None)
-    elif outcome in {o.value for o in Outcome}:
-        outcome_cond = Recommendation.outcome == Outcome(outcome)
-    else:
-        outcome = ""
-    overdue = request.args.get("overdue") == "1"
-    if overdue:
-        rec_conds.append(svc.overdue_clause(today))
-    awaiting = request.args.get("awaiting") == "1"
-    if awaiting:
-        rec_conds.append(_awaiting_condition())
-    q = request.args.get("q", "").strip()[:100]
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        other = aliased(Recommendation)  # not correlated with an outer Recommendation
-        rec_text = select(other.id).where(
-            other.finding_id == Finding.id, other.text.ilike(pattern, escape="\\")
-        )
-        allowed = scope_opd_ids(current_user)
-        if allowed is not None:
-            rec_text = rec_text.where(other.opd_id.in_(sorted(allowed)))
-        finding_conds.append(
-            or_(
-                Finding.title.ilike(pattern, escape="\\"),
-                Finding.number.ilike(pattern, escape="\\"),
-                Finding.condition.ilike(pattern, escape="\\"),
-                Report.number.ilike(pattern, escape="\\"),
-                cast(Report.year, String).ilike(pattern, escape="\\"),
-                rec_text.exists(),
-            )
-        )
-
-    # The summary counts every outcome under the other filters.
-    counted_conds = list(rec_conds)
-    if outcome_cond is not None:
-        rec_conds.append(outcome_cond)
-    stmt = (
-        select(Finding)
-        .join(Finding.report)
-        .options(contains_eager(Finding.report), selectinload(Finding.opds))
-        .where(*finding_conds)
-    )
-    stmt = scope_findings(stmt)
-    if rec_conds:
-        stmt = stmt.where(
-            select(Recommendation.id)
-            .where(Recommendation.finding_id == Finding.id, *rec_conds)
-            .exists()
-        )
-    listing = Listing(
-        stmt,
-        sorts={
-            "report": [0 - Report.year, Report.kind, Report.number, func.length(Finding.number)],
-            "number": [func.length(Finding.number), Finding.number],
-            "title": Finding.title,
-            "received": Report.received_on,
-        },
-        default_sort="report",
-        tiebreak=Finding.id,
-    )
-    ids = [f.id for f in listing.items]
-    recs: dict[int, list[Recommendation]] = defaultdict(list)
-    if ids:
-        rows = db.session.scalars(
-            select(Recommendation)
-            .where(Recommendation.finding_id.in_(ids), *rec_conds)
-            .options(joinedload(Recommendation.opd))
-            .order_by(func.length(Recommendation.number), Recommendation.number, Recommendation.id)
-        )
-        for rec in rows:
-            recs[rec.finding_id].append(rec)
-
-    counts_stmt = (
-        select(Recommendation.outcome, func.count())
-        .join(Finding, Recommendation.finding_id == Finding.id)
-        .join(Report, Finding.report_id == Report.id)
-        .where(*finding_conds, *counted_conds)
-        .group_by(Recommendation.outcome)
-    )
-    counts = {
-        (row[0].value if row[0] else NOT_REVIEWED): row[1]
-        for row in db.session.execute(counts_stmt)
-    }
-    total = sum(counts.values())
+    sees_all = scope_opd_ids(current_user) is None
+    filters = lists.Filters.from_args(request.args, sees_all=sees_all)
+    found = lists.page(filters, today, request.args)
     return render_template(
         "findings/index.html",
-        listing=listing,
-        recs=recs,
+        listing=found.listing,
+        recs=found.recs,
         today=today,
-        counts=counts,
-        total=total,
-        rate=svc.completion_rate(counts.get(Outcome.SESUAI.value, 0), total),
-        filters={
-            "report": report_id,
-            "year": year,
-            "kind": kind,
-            "opd": opd_id,
-            "outcome": outcome,
-            "overdue": overdue,
-            "awaiting": awaiting,
-        },
-        report_options=[(r.id, _report_label(r)) for r in _visible_reports()],
-        year_options=list(
-            db.session.scalars(select(Report.year).distinct().order_by(Report.year.desc()))
-        ),
+        counts=found.counts,
+        total=found.total,
+        rate=svc.completion_rate(found.counts.get(Outcome.SESUAI.value, 0), found.total),
+        filters=filters.as_args(),
+        report_options=[(r.id, _report_label(r)) for r in lists.visible_reports()],
+        year_options=lists.report_years(),
         kind_options=[(k.value, k.short) for k in ReportKind],
-        opd_options=(
-            [(o.id, f"{o.code} — {o.name}") for o in _active_opds()] if scope_cond is None else []
-        ),
+        opd_options=[(o.id, f"{o.code} — {o.name}") for o in _active_opds()] if sees_all else [],
         outcome_options=[(o.value, o.numbered) for o in Outcome]
-        + [(NOT_REVIEWED, _("Not reviewed yet (counted as 3 in the matrix)"))],
+        + [(lists.NOT_REVIEWED, _("Not reviewed yet (counted as 3 in the matrix)"))],
     )
 
 
@@ -522,7 +356,7 @@ def follow_up(rec_id: int) -> ResponseReturnValue:
             for entry in form.links
             if entry.form.url.data
         ]
-        try:
+        with saving(form) as saved:
             svc.submit_follow_up(
                 current_user,
                 rec,
@@ -531,11 +365,7 @@ def follow_up(rec_id: int) -> ResponseReturnValue:
                 links=links,
                 now=_now(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 _(
                     "Your follow-up of recommendation %(number)s has been submitted for "
@@ -555,7 +385,7 @@ def review(rec_id: int) -> ResponseReturnValue:
     rec = _load_recommendation(rec_id)
     form = _review_form(rec, formdata=request.form)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             result = svc.record_review(
                 current_user,
                 rec,
@@ -566,11 +396,7 @@ def review(rec_id: int) -> ResponseReturnValue:
                 note=form.note.data,
                 now=_now(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 _(
                     "Recommendation %(number)s: %(outcome)s (%(period)s).",
@@ -594,7 +420,7 @@ def repayment_new(finding_id: int) -> ResponseReturnValue:
     form = RepaymentForm()
     if form.validate_on_submit():
         upload = form.file.data if getattr(form.file.data, "filename", "") else None
-        try:
+        with saving(form) as saved:
             repayment = svc.add_repayment(
                 current_user,
                 finding,
@@ -604,11 +430,7 @@ def repayment_new(finding_id: int) -> ResponseReturnValue:
                 evidence=svc.FileEvidence(upload, form.paid_on.data) if upload else None,
                 now=_now(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if saved:
             flash(
                 _(
                     "A repayment of %(amount)s has been recorded; the balance is %(balance)s.",
@@ -627,13 +449,9 @@ def repayment_new(finding_id: int) -> ResponseReturnValue:
 def repayment_delete(repayment_id: int) -> ResponseReturnValue:
     repayment = db.get_or_404(Repayment, repayment_id)
     finding_id = repayment.finding_id
-    try:
+    with saving() as saved:
         names = svc.delete_repayment(current_user, repayment, now=_now())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         for name in names:
             delete_stored(name)
         flash(_("The repayment has been removed."), "success")

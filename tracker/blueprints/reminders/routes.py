@@ -7,26 +7,18 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from tracker import jobs
 from tracker.extensions import db
 from tracker.i18n import today_wib
-from tracker.listing import Listing
 from tracker.models.base import utcnow
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderRun
-from tracker.permissions import P, can, login_only, requires, scope_digests
+from tracker.models.reminder import DigestState, ReminderDigest
+from tracker.permissions import P, can, login_only, requires
+from tracker.services import reminder_list as lists
 from tracker.services import reminders
 
 bp = Blueprint("reminders", __name__)
-RECENT_RUNS = 5
-
-
-def _scoped() -> Select[tuple[ReminderDigest]]:
-    """Staff see every digest; everyone else what ``scope_digests`` allows."""
-    return scope_digests(select(ReminderDigest))
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -43,55 +35,23 @@ def _date_arg(name: str) -> dt.date | None:
 @bp.route("/")
 @login_only
 def index() -> ResponseReturnValue:
-    stmt = _scoped().options(selectinload(ReminderDigest.items))
     state = request.args.get("state", "")
-    if state in {s.value for s in DigestState}:
-        stmt = stmt.where(ReminderDigest.state == DigestState(state))
-    else:
-        state = ""
+    state = state if state in {s.value for s in DigestState} else ""
     start, end = _date_arg("from"), _date_arg("to")
-    if start:
-        stmt = stmt.where(ReminderDigest.for_date >= start)
-    if end:
-        stmt = stmt.where(ReminderDigest.for_date <= end)
-    listing = Listing(
-        stmt,
-        sorts={
-            "date": ReminderDigest.for_date,
-            "recipient": ReminderDigest.recipient_name,
-            "state": ReminderDigest.state,
-            "attempts": ReminderDigest.attempts,
-        },
-        default_sort="date",
-        default_direction="desc",
-        search=[ReminderDigest.recipient_name, ReminderDigest.recipient_email],
-        tiebreak=ReminderDigest.id,
-    )
-    counts = dict(
-        db.session.execute(
-            _scoped()
-            .with_only_columns(ReminderDigest.state, func.count())
-            .group_by(ReminderDigest.state)
-        ).all()
-    )
+    found = lists.page(lists.Filters(state=state, date_from=start, date_to=end), request.args)
     staff = can(P.MANAGE_REMINDERS)
-    runs = (
-        db.session.scalars(select(ReminderRun).order_by(ReminderRun.id.desc()).limit(RECENT_RUNS))
-        if staff
-        else []
-    )
     return render_template(
         "reminders/index.html",
-        runs=list(runs),
+        runs=lists.recent_runs() if staff else [],
         trigger_labels={
             "schedule": _("Scheduled"),
             "catch-up": _("Catch-up"),
             "command": _("Command line"),
         },
-        listing=listing,
+        listing=found.listing,
         state=state,
         states=list(DigestState),
-        counts=counts,
+        counts=found.counts,
         date_from=start,
         date_to=end,
         staff=staff,
@@ -101,7 +61,7 @@ def index() -> ResponseReturnValue:
 @bp.route("/<int:digest_id>")
 @login_only
 def detail(digest_id: int) -> ResponseReturnValue:
-    digest = db.first_or_404(_scoped().where(ReminderDigest.id == digest_id))
+    digest = db.first_or_404(lists.scoped().where(ReminderDigest.id == digest_id))
     text_body, _html = jobs.render_digest(digest)
     return render_template(
         "reminders/detail.html", digest=digest, text_body=text_body, staff=can(P.MANAGE_REMINDERS)
@@ -112,7 +72,7 @@ def detail(digest_id: int) -> ResponseReturnValue:
 @login_only
 def html(digest_id: int) -> ResponseReturnValue:
     """The HTML version of the e-mail, as the recipient sees it (no scripts)."""
-    digest = db.first_or_404(_scoped().where(ReminderDigest.id == digest_id))
+    digest = db.first_or_404(lists.scoped().where(ReminderDigest.id == digest_id))
     _text, body = jobs.render_digest(digest)
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (

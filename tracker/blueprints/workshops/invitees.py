@@ -50,8 +50,9 @@ from tracker.permissions import (
     requires,
     scope_workshops,
 )
+from tracker.saving import form_status, saving
 from tracker.services import workshops as service
-from tracker.services.errors import ConflictError, DomainError, NotAllowed
+from tracker.services.errors import NotAllowed
 
 # --- invitations ---------------------------------------------------------------------------
 
@@ -158,7 +159,7 @@ def _do_invite(workshop: Workshop, form: InviteForm, chosen: bool) -> ResponseRe
     now = utcnow()
     added: list[Invitation] = []
     already = 0
-    try:
+    with saving(form) as saved:
         if chosen:
             result = service.invite(
                 workshop,
@@ -185,12 +186,10 @@ def _do_invite(workshop: Workshop, form: InviteForm, chosen: bool) -> ResponseRe
                 now=now,
                 url=_external_detail_url(workshop),
             )
-    except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        status = 409 if isinstance(exc, ConflictError) else 400
-        return render_template("workshops/invite.html", **_invite_context(workshop, form)), status
-    db.session.commit()
+    if not saved:
+        return render_template(
+            "workshops/invite.html", **_invite_context(workshop, form)
+        ), form_status(form)
     if chosen:
         flash(
             ngettext(
@@ -247,13 +246,9 @@ def uninvite(workshop_id: int, invitation_id: int) -> ResponseReturnValue:
     if invitation is None:
         abort(404)
     name = invitation.person.name
-    try:
+    with saving() as saved:
         service.uninvite(workshop, invitation, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if saved:
         flash(_("%(name)s has been removed from the invitation list.", name=name), "success")
     return redirect(_detail_url(workshop, _anchor="invitees"))
 
@@ -363,20 +358,19 @@ def attendance(workshop_id: int) -> ResponseReturnValue:
         return _attendance_page(workshop, form), 400
     originals = _unsign("attendance", form.original.data, workshop.id)
     rows = _submitted_rows(request.form, originals)
-    try:
-        saved = service.record_attendance(workshop, rows, actor=current_user, now=utcnow())
-    except service.AttendanceRejected as exc:
-        db.session.rollback()
-        return _attendance_page(workshop, form, submitted=rows, rejected=exc), (
-            409 if exc.conflict else 400
+    with saving(quiet=True) as saved:
+        result = service.record_attendance(workshop, rows, actor=current_user, now=utcnow())
+    if not saved:
+        rejected = saved.error
+        return _attendance_page(workshop, form, submitted=rows, rejected=rejected), (
+            409 if getattr(rejected, "conflict", False) else 400
         )
-    db.session.commit()
-    if saved.changed:
+    if result.changed:
         flash(
             ngettext(
                 "Attendance saved: %(num)d invitee updated.",
                 "Attendance saved: %(num)d invitees updated.",
-                saved.changed,
+                result.changed,
             ),
             "success",
         )
@@ -422,18 +416,14 @@ def checkin(workshop_id: int) -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         try:
-            result = service.self_check_in(workshop, current_user, now=now)
+            with saving(quiet=True) as saved:
+                result = service.self_check_in(workshop, current_user, now=now)
         except NotAllowed as exc:
-            db.session.rollback()
             return _checkin_page(workshop, 403, refusal=exc.message)
-        except ConflictError as exc:
-            db.session.rollback()
-            error, status = exc.message, 409
-        except DomainError as exc:
-            db.session.rollback()
-            error, status = exc.message, 400
+        if not saved:
+            assert saved.error is not None
+            error, status = saved.error.message, 409 if saved.conflict else 400
         else:
-            db.session.commit()
             checked = result.invitation.checked_in_at
             if result.changed:
                 flash(

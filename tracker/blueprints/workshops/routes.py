@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -37,13 +37,11 @@ from tracker.blueprints.workshops.forms import (
     WorkshopForm,
 )
 from tracker.extensions import db
-from tracker.forms import attach_error, opd_options
+from tracker.forms import opd_options
 from tracker.i18n import datetime_wib
 from tracker.links import external_url
-from tracker.listing import Listing
 from tracker.models import (
     AttendanceStatus,
-    Invitation,
     Opd,
     ThematicArea,
     Workshop,
@@ -59,12 +57,11 @@ from tracker.permissions import (
     scope_invitations,
     scope_workshops,
 )
+from tracker.saving import form_status, saving
+from tracker.services import workshop_list as lists
 from tracker.services import workshops as service
-from tracker.services.errors import ConflictError, DomainError
 
 bp = Blueprint("workshops", __name__)
-
-WHEN_CHOICES = ("all", "upcoming", "past")
 
 #: Labels of the edit form's fields, for the "changed meanwhile" list.
 FIELD_LABELS: dict[str, Any] = {
@@ -205,54 +202,15 @@ def _describe_changes(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, tuple
 @login_only
 def index() -> ResponseReturnValue:
     now = utcnow()
-    when = request.args.get("when", "all")
-    if when not in WHEN_CHOICES:
-        when = "all"
-    stmt = scope_workshops(select(Workshop)).options(selectinload(Workshop.organiser))
-    if when == "upcoming":
-        stmt = stmt.where(Workshop.ends_at >= now)
-    elif when == "past":
-        stmt = stmt.where(Workshop.ends_at < now)
-    status = request.args.get("status", "")
-    if status in {s.value for s in WorkshopStatus}:
-        stmt = stmt.where(Workshop.status == WorkshopStatus(status))
-    else:
-        status = ""
-    listing = Listing(
-        stmt,
-        sorts={
-            "date": [Workshop.starts_at],
-            "title": [Workshop.title],
-            "venue": [Workshop.venue],
-            "status": [Workshop.status, Workshop.starts_at],
-        },
-        default_sort="date",
-        default_direction="asc" if when == "upcoming" else "desc",
-        search=[Workshop.title, Workshop.theme, Workshop.venue],
-        tiebreak=Workshop.id,
-    )
-    ids = [w.id for w in listing.items]
-    counts: dict[int, tuple[int, int]] = {}
-    if ids:
-        attended = case(
-            (Invitation.status.in_([AttendanceStatus.HADIR, AttendanceStatus.DIWAKILI]), 1),
-            else_=0,
-        )
-        rows = db.session.execute(
-            scope_invitations(
-                select(Invitation.workshop_id, func.count(), func.sum(attended))
-                .where(Invitation.workshop_id.in_(ids))
-                .group_by(Invitation.workshop_id)
-            )
-        ).all()
-        counts = {row[0]: (int(row[1]), int(row[2] or 0)) for row in rows}
+    filters = lists.Filters.from_args(request.args)
+    found = lists.page(filters, now, request.args)
     return render_template(
         "workshops/index.html",
-        listing=listing,
-        when=when,
-        status=status,
+        listing=found.listing,
+        when=filters.when,
+        status=filters.status,
         statuses=[(s.value, s.label) for s in WorkshopStatus],
-        counts=counts,
+        counts=found.counts,
         now=now,
     )
 
@@ -305,23 +263,15 @@ def new() -> ResponseReturnValue:
         form.organiser_opd_id.data = service.default_organiser_id()
     form.organiser_opd_id.choices = opd_options(empty=_("— none —"))
     form.thematic_area_ids.choices = _area_choices()
-    status = 200
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             workshop = service.create_workshop(
                 actor=current_user, now=utcnow(), **_form_values(form)
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-            status = 400
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The workshop %(title)s has been planned.", title=workshop.title), "success")
             return redirect(_detail_url(workshop))
-    elif request.method == "POST":
-        status = 400
-    return render_template("workshops/new.html", form=form), status
+    return render_template("workshops/new.html", form=form), form_status(form)
 
 
 @bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -352,43 +302,29 @@ def edit(workshop_id: int) -> ResponseReturnValue:
         )
     form.organiser_opd_id.choices = opd_options(workshop.organiser_opd_id, empty=_("— none —"))
     form.thematic_area_ids.choices = _area_choices(a.id for a in workshop.thematic_areas)
-    status = 200
     changes: dict[str, tuple[Any, Any]] = {}
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                service.update_workshop(
-                    workshop,
-                    actor=current_user,
-                    now=utcnow(),
-                    **_form_values(form),
-                    status=WorkshopStatus(form.status.data),
-                    expected_version=form.version.data,
-                    original=_unsign("edit", form.original.data, workshop.id),
-                )
-            except ConflictError as exc:
-                db.session.rollback()
-                changes = _describe_changes(exc.changes)
-                form.form_errors.append(exc.message)
-                # The user has now seen the current values: saving again overwrites them.
-                form.version.data = workshop.version
-                form.version.raw_data = [str(workshop.version)]
-                form.original.data = _sign("edit", workshop.id, service.editable_values(workshop))
-                status = 409
-            except DomainError as exc:
-                db.session.rollback()
-                attach_error(form, exc)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_("The workshop %(title)s has been saved.", title=workshop.title), "success")
-                return redirect(_detail_url(workshop))
-        else:
-            status = 400
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            service.update_workshop(
+                workshop,
+                actor=current_user,
+                now=utcnow(),
+                **_form_values(form),
+                status=WorkshopStatus(form.status.data),
+                expected_version=form.version.data,
+                original=_unsign("edit", form.original.data, workshop.id),
+            )
+        if saved:
+            flash(_("The workshop %(title)s has been saved.", title=workshop.title), "success")
+            return redirect(_detail_url(workshop))
+        if saved.conflict:
+            changes = _describe_changes(saved.conflict.changes)
+            form.show_current(workshop.version)
+            form.original.data = _sign("edit", workshop.id, service.editable_values(workshop))
     labels = {key: str(label) for key, label in FIELD_LABELS.items()}
     return render_template(
         "workshops/edit.html", form=form, workshop=workshop, changes=changes, labels=labels
-    ), status
+    ), form_status(form)
 
 
 @bp.route("/<int:workshop_id>/cancel", methods=["POST"])
@@ -402,15 +338,11 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
         return redirect(_detail_url(workshop))
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             service.cancel_workshop(
                 workshop, actor=current_user, now=utcnow(), reason=form.reason.data
             )
-        except DomainError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
+        if saved:
             flash(_("The workshop %(title)s has been cancelled.", title=workshop.title), "success")
             return redirect(_detail_url(workshop))
     return render_template(
