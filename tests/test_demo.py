@@ -46,8 +46,12 @@ PROTOCOL_KINDS = [
     OpdKind.SATPOL_PP,
     OpdKind.KECAMATAN,
 ]
-PRIORITY_CODES = {"KEMISKINAN", "INVESTASI", "DIGITALISASI", "STUNTING", "PDN", "INFLASI"}
+# The four RB priorities of 2023 (the Wali Kota's at the workshop of 26 July 2023).
+PRIORITY_CODES = {"KEMISKINAN", "INVESTASI", "DIGITALISASI", "STUNTING"}
+# RB Tematik 2023 areas that are not the city's priorities, and the RB General areas.
 GENERAL_CODES = {
+    "PDN",
+    "INFLASI",
     "MANAJEMEN_PERUBAHAN",
     "DEREGULASI",
     "PENATAAN_ORGANISASI",
@@ -182,6 +186,7 @@ def test_thematic_areas_2023(app, seeded):
     assert set(by_code) >= PRIORITY_CODES | GENERAL_CODES
     assert all(by_code[c].is_priority for c in PRIORITY_CODES)
     assert not any(by_code[c].is_priority for c in GENERAL_CODES)
+    assert {a.code for a in areas if a.is_priority} == PRIORITY_CODES
     assert by_code["STUNTING"].name == "Percepatan Penurunan Stunting"
 
 

@@ -16,12 +16,13 @@ from tests import factories
 from tests.commitments import routes as commitment_routes
 from tests.dashboard import routes as dashboard_routes
 from tests.findings import routes as finding_routes
+from tests.inbox import routes as inbox_routes
 from tests.route_table import ADMIN, ALL, PUBLIC, READERS, STAFF, RouteRule, World
 from tests.workshops import routes as workshop_routes
 from tracker.extensions import db
 from tracker.models import AuditLog, HierarchyRole, Role
 
-AREAS = [workshop_routes, commitment_routes, finding_routes, dashboard_routes]
+AREAS = [workshop_routes, commitment_routes, finding_routes, dashboard_routes, inbox_routes]
 
 ROUTES: dict[str, RouteRule] = {
     "auth.login": RouteRule(PUBLIC),

@@ -57,11 +57,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cli,
         errors,
         extensions,
+        form_feedback,
         guards,
         i18n,
         navigation,
         security,
         submissions,
+        uploads,
     )
 
     extensions.init_app(app)
@@ -70,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     submissions.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
+    uploads.init_app(app)  # after guards: it reads an oversized form before they do
+    form_feedback.init_app(app)
     navigation.init_app(app)
     blueprints.register(app)
     cli.register(app)

@@ -51,7 +51,11 @@ def _e(text: object) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """'12', '2,5' (at most one decimal, written as the interface's language writes it)."""
+    from tracker.i18n import number
+
+    rounded = round(value, 1)
+    return number(rounded, 0 if rounded == int(rounded) else 1)
 
 
 def nice_ticks(maximum: float, count: int = 5) -> list[float]:
@@ -84,8 +88,38 @@ def _open(chart_id: str, width: int, height: int, title: str, desc: str) -> list
     ]
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def wrap(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters, broken between words (a word
+    longer than a line is split); never shortened."""
+    limit = max(limit, 1)
+    lines: list[str] = []
+    current = ""
+    for word in str(text).split():
+        while len(word) > limit:
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:limit])
+            word = word[limit:]
+        if not current:
+            current = word
+        elif len(current) + 1 + len(word) <= limit:
+            current += " " + word
+        else:
+            lines.append(current)
+            current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def _text_lines(lines: Sequence[str], *, x: float, y: float, line_height: float, attrs: str) -> str:
+    """A ``<text>`` whose lines are ``<tspan>`` elements, the first one's baseline at ``y``."""
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else line_height:.1f}">{_e(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" {attrs}>{spans}</text>'
 
 
 def hbar_chart(
@@ -100,16 +134,20 @@ def hbar_chart(
     empty_text: str = "",
     percent_axis: bool = False,
 ) -> Markup:
-    """Horizontal bars, one row per item, the value written after each bar."""
-    row_h, top, bottom, value_w = 26, 10, 26, 78
-    height = top + max(len(bars), 1) * row_h + bottom
+    """Horizontal bars, one row per item, the value written after each bar; a label
+    longer than its column wraps onto more lines (the row grows), it is never cut."""
+    line_h, pad, top, bottom, value_w = 14, 12, 10, 26, 78
+    chars = max(label_width // 7, 10)
+    labels = [wrap(bar.label, chars) for bar in bars]
+    rows_h = [max(26, len(lines) * line_h + pad) for lines in labels] or [26]
+    height = top + sum(rows_h) + bottom
     plot_x = label_width
     plot_w = width - label_width - value_w
     top_value = maximum if maximum is not None else max((b.value for b in bars), default=0)
     ticks = [0.0, 25.0, 50.0, 75.0, 100.0] if percent_axis else nice_ticks(top_value or 1)
     scale_max = ticks[-1] or 1
     parts = _open(chart_id, width, height, title, desc)
-    axis_y = top + max(len(bars), 1) * row_h
+    axis_y = top + sum(rows_h)
     for tick in ticks:
         x = plot_x + plot_w * tick / scale_max
         parts.append(
@@ -123,24 +161,34 @@ def hbar_chart(
         )
     if not bars and empty_text:
         parts.append(
-            f'<text x="{plot_x + plot_w / 2:.1f}" y="{top + row_h / 2 + 4:.1f}" '
+            f'<text x="{plot_x + plot_w / 2:.1f}" y="{top + rows_h[0] / 2 + 4:.1f}" '
             f'text-anchor="middle" fill="{MUTED}">{_e(empty_text)}</text>'
         )
-    for index, bar in enumerate(bars):
-        y = top + index * row_h
+    y = float(top)
+    for bar, lines, row_h in zip(bars, labels, rows_h, strict=False):
+        middle = y + row_h / 2
         length = max(plot_w * min(bar.value, scale_max) / scale_max, 0)
+        first_line = middle + 4 - (len(lines) - 1) * line_h / 2
         parts.append(
-            f'<text x="{plot_x - 8}" y="{y + row_h / 2 + 4:.1f}" text-anchor="end" '
-            f'fill="{TEXT}">{_e(_clip(bar.label, max(label_width // 7, 10)))}</text>'
+            _text_lines(
+                lines,
+                x=plot_x - 8,
+                y=first_line,
+                line_height=line_h,
+                attrs=f'text-anchor="end" fill="{TEXT}"',
+            )
+        )
+        bar_h = 16
+        parts.append(
+            f'<rect x="{plot_x}" y="{middle - bar_h / 2:.1f}" width="{length:.1f}" '
+            f'height="{bar_h}" fill="{_e(bar.colour)}"><title>{_e(bar.label)}: '
+            f"{_e(bar.text)}</title></rect>"
         )
         parts.append(
-            f'<rect x="{plot_x}" y="{y + 5}" width="{length:.1f}" height="{row_h - 10}" '
-            f'fill="{_e(bar.colour)}"><title>{_e(bar.label)}: {_e(bar.text)}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{plot_x + length + 6:.1f}" y="{y + row_h / 2 + 4:.1f}" '
+            f'<text x="{plot_x + length + 6:.1f}" y="{middle + 4:.1f}" '
             f'fill="{TEXT}">{_e(bar.text)}</text>'
         )
+        y += row_h
     parts.append(
         f'<line x1="{plot_x}" y1="{top}" x2="{plot_x}" y2="{axis_y}" stroke="{AXIS}" '
         f'stroke-width="1"/>'
@@ -168,13 +216,30 @@ def column_chart(
 
     ``y_ticks`` replaces the numeric axis with labelled ticks (e.g. grades); ``line`` draws
     a percentage (0–100) against a right-hand axis."""
-    left, right, top = 46, 46 if line else 14, 14
-    legend_rows = math.ceil((len(series) + (1 if line else 0)) / 3) or 1
-    bottom = 34 + legend_rows * 18
+    left, right, top, line_h = 46, 46 if line else 14, 14, 13
     plot_w = width - left - right
-    plot_h = height - top - bottom
     n = max(len(categories), 1)
     slot = plot_w / n
+    step_label = max(1, math.ceil(len(categories) / 14))
+    # Labels wrap (never cut): the axis labels within their column, the legend's within
+    # a third of the plot; the chart grows by the extra lines, the plot keeps its height.
+    category_lines = [
+        wrap(c, max(int(slot * step_label / 6.5), 3)) if i % step_label == 0 else []
+        for i, c in enumerate(categories)
+    ]
+    axis_lines = max((len(lines) for lines in category_lines), default=1) or 1
+    legend = [(s.name, s.colour, "box") for s in series]
+    if line:
+        legend.append((line_label or line.name, LINE, "line"))
+    col_w = plot_w / 3
+    legend_names = [wrap(name, max(int((col_w - 22) / 6.2), 8)) for name, _c, _k in legend]
+    legend_heights = [
+        max((len(lines) for lines in legend_names[k : k + 3]), default=1) * line_h + 5
+        for k in range(0, max(len(legend), 1), 3)
+    ]
+    plot_h = height - top - 52
+    legend_top = top + plot_h + 20 + axis_lines * line_h
+    height = legend_top + sum(legend_heights) + 4
 
     if stacked:
         totals = [
@@ -219,13 +284,17 @@ def column_chart(
             f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" '
             f'text-anchor="middle" fill="{MUTED}">{_e(empty_text)}</text>'
         )
-    step_label = max(1, math.ceil(len(categories) / 14))
     for i, category in enumerate(categories):
         x0 = left + i * slot
-        if i % step_label == 0:
+        if category_lines[i]:
             parts.append(
-                f'<text x="{x0 + slot / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                f'fill="{TEXT}" font-size="11">{_e(_clip(category, 12))}</text>'
+                _text_lines(
+                    category_lines[i],
+                    x=x0 + slot / 2,
+                    y=top + plot_h + 16,
+                    line_height=line_h,
+                    attrs=f'text-anchor="middle" fill="{TEXT}" font-size="11"',
+                )
             )
         if stacked:
             bar_w = min(slot * 0.7, 48)
@@ -284,13 +353,12 @@ def column_chart(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         f'stroke="{AXIS}" stroke-width="1"/>'
     )
-    legend = [(s.name, s.colour, "box") for s in series]
-    if line:
-        legend.append((line_label or line.name, LINE, "line"))
-    col_w = plot_w / 3
-    for k, (name, colour, kind) in enumerate(legend):
+    row_top = legend_top
+    for k, (_name, colour, kind) in enumerate(legend):
+        if k and k % 3 == 0:
+            row_top += legend_heights[k // 3 - 1]
         lx = left + (k % 3) * col_w
-        ly = top + plot_h + 34 + (k // 3) * 18
+        ly = row_top + 10
         if kind == "box":
             parts.append(
                 f'<rect x="{lx:.1f}" y="{ly - 9}" width="12" height="12" fill="{_e(colour)}"/>'
@@ -301,8 +369,13 @@ def column_chart(
                 f'stroke="{_e(colour)}" stroke-width="3"/>'
             )
         parts.append(
-            f'<text x="{lx + 17:.1f}" y="{ly + 1}" fill="{TEXT}" font-size="11">'
-            f"{_e(_clip(name, 34))}</text>"
+            _text_lines(
+                legend_names[k],
+                x=lx + 17,
+                y=ly + 1,
+                line_height=line_h,
+                attrs=f'fill="{TEXT}" font-size="11"',
+            )
         )
     parts.append("</svg>")
     return Markup("\n".join(parts))

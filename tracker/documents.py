@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, render_template
+from markupsafe import Markup, escape
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -47,6 +48,15 @@ def render_pdf(template: str, **context: Any) -> bytes:
     html = render_template(template, **context)
     base = Path(current_app.static_folder or ".").resolve().as_uri() + "/"
     return HTML(string=html, base_url=base, url_fetcher=_local_fetcher()).write_pdf()
+
+
+_BETWEEN_DIGITS = re.compile(r"(?<=\d)([.,])(?=\d)")
+
+
+def breakable_number(text: str) -> Markup:
+    """A long number for a narrow PDF column: it may wrap after a group or decimal
+    separator ('98.765.432.<wbr>100'), never inside a group."""
+    return Markup(_BETWEEN_DIGITS.sub(r"\1<wbr>", str(escape(text))))
 
 
 def safe_filename(text: str, extension: str) -> str:

@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeSerializer
-from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectChoice
+from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 
@@ -37,10 +38,32 @@ def _integer_fields(fields: Iterable[Any]) -> Iterable[Any]:
             yield from _integer_fields(field.entries)
 
 
+class CatalogTranslations:
+    """WTForms' own messages ("This field is required.", "Not a valid integer value.", ...)
+    through the application's catalog, in the request's language. WTForms ships no
+    Indonesian catalog, so its messages are translated in ours (listed in
+    :mod:`tracker.form_messages`). The raw catalog is used: WTForms formats the message
+    itself, after translating it."""
+
+    def gettext(self, string: str) -> str:
+        return str(get_translations().ugettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(get_translations().ungettext(singular, plural, n))
+
+
+CATALOG_TRANSLATIONS = CatalogTranslations()
+
+
 class TrackerForm(FlaskForm):
-    """The base of every form: a whole number the database cannot hold (an id, a version,
-    a year typed as 99999999999999999999) is refused at its field, before any validator
-    or query uses it."""
+    """The base of every form: its messages, WTForms' own included, in the user's language;
+    a whole number the database cannot hold (an id, a version, a year typed as
+    99999999999999999999) is refused at its field, before any validator or query uses
+    it."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> CatalogTranslations:
+            return CATALOG_TRANSLATIONS
 
     #: the service's refusal of what this form sent, set by ``tracker.saving.saving``
     refusal: Any = None
@@ -57,7 +80,21 @@ class TrackerForm(FlaskForm):
             field.errors = [_l("This number is too large.")]
         if too_large:
             return False
-        return bool(super().validate(extra_validators))
+        valid = bool(super().validate(extra_validators))
+        csrf_field = self._fields.get(getattr(self.meta, "csrf_field_name", "csrf_token"))
+        if csrf_field is not None and csrf_field.errors:
+            # Flask-WTF raises its CSRF messages untranslated.
+            csrf_field.errors = [CATALOG_TRANSLATIONS.gettext(str(e)) for e in csrf_field.errors]
+        return valid
+
+
+class SubForm(Form):
+    """A form nested in another (a row of a FieldList, a FormField): WTForms builds it
+    with its own meta, so it is given the catalog here, like TrackerForm."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> CatalogTranslations:
+            return CATALOG_TRANSLATIONS
 
 
 def _new_submission_token() -> str:
@@ -91,12 +128,23 @@ class VersionedForm(TrackerForm):
         self.version.raw_data = [str(version)]
 
 
-def digits_only(length: int) -> Any:
+def digits_only(length: int, message: Any = None) -> Any:
     def check(_form: Any, field: Any) -> None:
         if field.data and (not field.data.isdigit() or len(field.data) != length):
-            raise ValidationError(_l("Must be exactly %(n)d digits.", n=length))
+            raise ValidationError(message or _l("Must be exactly %(n)d digits.", n=length))
 
     return check
+
+
+def password_rules(_form: Any, field: Any) -> None:
+    """Every password rule the value breaks, all in one round with the form's other errors
+    (the service checks them again)."""
+    from tracker.services.accounts import password_problems
+
+    problems = password_problems(field.data) if field.data else []
+    if problems:
+        field.errors.extend(problems[:-1])
+        raise ValidationError(problems[-1])
 
 
 def options(pairs: Any) -> list[SelectChoice]:

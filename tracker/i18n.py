@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, session
+from babel.numbers import format_decimal as babel_format_decimal
+from flask import Flask, current_app, has_app_context, has_request_context, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from tracker.extensions import babel
 
 WIB = ZoneInfo("Asia/Jakarta")
+DEFAULT_LOCALE = "id"  # outside an application (a chart drawn by a script, a unit test)
 TRANSLATIONS_DIR = str(Path(__file__).resolve().parent / "translations")
 
 
@@ -69,11 +72,47 @@ def datetime_wib(value: dt.datetime | None) -> str:
     return f"{date_long(value)}, {time_wib(value)}"
 
 
-def number(value: float | int | None, digits: int = 0) -> str:
+def number(value: Decimal | float | int | None, digits: int = 0, locale: str | None = None) -> str:
+    """'1.234.567' and '52,63' in Indonesian, '1,234,567' and '52.63' in English: grouped,
+    with exactly ``digits`` decimals."""
     if value is None:
         return ""
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    if locale is None and not has_app_context():
+        locale = DEFAULT_LOCALE
+    if locale:
+        return babel_format_decimal(value, format=fmt, locale=locale)
     return format_decimal(value, format=fmt)
+
+
+def percent(value: Decimal | float | int | None, digits: int = 2, locale: str | None = None) -> str:
+    """A value in percent: '52,63%' in Indonesian, '52.63%' in English; '—' for none."""
+    if value is None:
+        return "—"
+    return f"{number(value, digits, locale)}%"
+
+
+def amount(value: Decimal | float | int | None, locale: str | None = None) -> str:
+    """A sum of money without its currency, for a column headed '(Rp)': '23.800.000';
+    cents only when there are some ('1.250,50'); '' for none."""
+    if value is None:
+        return ""
+    exact = _decimal(value)
+    digits = 0 if exact == exact.to_integral_value() else 2
+    return number(exact, digits, locale)
+
+
+def rupiah(value: Decimal | float | int | None, locale: str | None = None) -> str:
+    """'Rp 23.800.000' in Indonesian ('Rp 23,800,000' in English); cents only when there
+    are some ('Rp 1.250,50'); '-Rp 5.000' below zero; '' for none."""
+    if value is None:
+        return ""
+    exact = _decimal(value)
+    return f"{'-' if exact < 0 else ''}Rp {amount(abs(exact), locale)}"
+
+
+def _decimal(value: Decimal | float | int) -> Decimal:
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _is_id() -> bool:
@@ -88,6 +127,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(time_wib)
     app.add_template_filter(datetime_wib)
     app.add_template_filter(number)
+    app.add_template_filter(percent)
+    app.add_template_filter(rupiah)
+    app.add_template_filter(amount)
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:

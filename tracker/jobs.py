@@ -29,7 +29,7 @@ from tracker.extensions import db
 from tracker.links import base_url
 from tracker.mail import MailError, PermanentMailError, build_message, deliver
 from tracker.models.base import utcnow
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderReason, ReminderRun
+from tracker.models.reminder import DigestState, ReminderDigest, ReminderRun
 from tracker.services import reminders
 
 ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
@@ -97,21 +97,41 @@ def render_digest(digest: ReminderDigest) -> tuple[str, str]:
 
 
 def _digest_context(digest: ReminderDigest) -> dict[str, object]:
+    """What the digest's templates show. Its wording follows the recipient's part in the
+    items (``as_role``): the secretary who carries them out is asked to post progress and
+    evidence, the head of the OPD to see that it is done, and a leader who receives an
+    escalation (the Sekda, the Inspektur) to take it up with the heads of the OPDs that
+    are late, whose items are then listed by OPD."""
     base = base_url()
-    groups: list[tuple[ReminderReason, list[dict[str, object]]]] = []
-    for reason in reminders.REASON_ORDER:
-        entries = [
-            {
-                **entry,
-                "link": base + str(entry["url"]),
-                "due": dt.date.fromisoformat(str(entry["due_on"])),
-            }
-            for entry in digest.payload
-            if entry["reason"] == reason.value
-        ]
-        if entries:
-            groups.append((reason, entries))
-    return {"digest": digest, "groups": groups, "base_url": base}
+    entries = [
+        {
+            **entry,
+            "link": base + str(entry["url"]),
+            "due": dt.date.fromisoformat(str(entry["due_on"])),
+        }
+        for entry in digest.payload
+    ]
+    roles = {str(entry["as_role"]) for entry in entries}
+    escalation_only = roles == {"escalation"}
+    groups: list[tuple[str, list[dict[str, object]]]] = []
+    if escalation_only:
+        by_opd: dict[str, list[dict[str, object]]] = {}
+        for entry in entries:
+            by_opd.setdefault(str(entry["opd"]), []).append(entry)
+        groups = sorted(by_opd.items(), key=lambda group: group[0].lower())
+    else:
+        for reason in reminders.REASON_ORDER:
+            of_reason = [e for e in entries if e["reason"] == reason.value]
+            if of_reason:
+                groups.append((reason.label, of_reason))
+    return {
+        "digest": digest,
+        "groups": groups,
+        "roles": roles,
+        "escalation_only": escalation_only,
+        "escalation_days": reminders.escalation_days(),
+        "base_url": base,
+    }
 
 
 def _send(digest: ReminderDigest, now: dt.datetime) -> None:

@@ -94,6 +94,10 @@ class Listing:
         """Every row of the searched and ordered list (for an export)."""
         return list(db.session.scalars(self.statement).unique())
 
+    def page_url(self, number: int) -> str:
+        """This list's URL at page ``number``."""
+        return self.url(page=number)
+
     def url(self, **overrides: Any) -> str:
         """This list's URL with some query arguments replaced (``None`` removes one)."""
         args: dict[str, Any] = dict(request.view_args or {})

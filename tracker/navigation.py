@@ -6,14 +6,20 @@ from dataclasses import dataclass
 
 from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.permissions import P, Permission, can
 
-# (endpoint, label, permission (None: every logged-in user; the page scopes what it
+#: the Inspektorat's work queue: its entry carries the number of items waiting
+INBOX = "inbox.index"
+INBOX_PERMISSIONS = (P.MANAGE_FINDINGS, P.MANAGE_COMMITMENTS)
+
+# (endpoint, label, permission(s) (None: every logged-in user; the page scopes what it
 # shows), endpoint prefix that marks it active)
-NAV: list[tuple[str, object, Permission | None, str]] = [
+NAV: list[tuple[str, object, Permission | tuple[Permission, ...] | None, str]] = [
     ("dashboard.index", _l("Dashboard"), P.VIEW_DASHBOARD, "dashboard."),
+    (INBOX, _l("Inbox"), INBOX_PERMISSIONS, "inbox."),
     ("workshops.index", _l("Workshops"), None, "workshops."),
     ("commitments.index", _l("Commitments"), None, "commitments."),
     ("findings.index", _l("Findings"), None, "findings."),
@@ -28,6 +34,41 @@ class NavItem:
     url: str
     label: str
     active: bool
+    #: a number shown beside the label (items waiting), and what it counts
+    badge: int | None = None
+    badge_label: str = ""
+    testid: str = ""
+
+
+def _allowed(permission: Permission | tuple[Permission, ...] | None) -> bool:
+    if permission is None:
+        return True
+    permissions = permission if isinstance(permission, tuple) else (permission,)
+    return all(can(p) for p in permissions)
+
+
+def _inbox_badge() -> tuple[int | None, str]:
+    """What waits in the inbox, in one query; no badge when nothing does."""
+    from tracker.services.inbox_list import counts
+
+    waiting = counts(current_user)
+    if not waiting.total:
+        return None, ""
+    label = ", ".join(
+        [
+            ngettext(
+                "%(num)d commitment awaiting verification",
+                "%(num)d commitments awaiting verification",
+                waiting.verify,
+            ),
+            ngettext(
+                "%(num)d recommendation awaiting review",
+                "%(num)d recommendations awaiting review",
+                waiting.review,
+            ),
+        ]
+    )
+    return waiting.total, label
 
 
 def nav_items() -> list[NavItem]:
@@ -37,11 +78,21 @@ def nav_items() -> list[NavItem]:
     items = []
     matched = False
     for target, label, permission, prefix in NAV:
-        if permission is not None and not can(permission):
+        if not _allowed(permission):
             continue
         active = not matched and endpoint.startswith(prefix)
         matched = matched or active
-        items.append(NavItem(url_for(target), str(label), active))
+        badge, badge_label = _inbox_badge() if target == INBOX else (None, "")
+        items.append(
+            NavItem(
+                url_for(target),
+                str(label),
+                active,
+                badge,
+                badge_label,
+                testid="nav-" + target.replace(".", "-"),
+            )
+        )
     return items
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -76,6 +76,29 @@ def _enforce_access() -> ResponseReturnValue | None:
     return None
 
 
+#: What a user may open while the password an administrator chose for them is not yet
+#: replaced by their own: the page where they replace it, the language switch, logging out.
+OWN_PASSWORD_PAGES = ("auth.account", "auth.language", "auth.logout")
+
+
+def _require_own_password() -> ResponseReturnValue | None:
+    """A login whose password an administrator chose (a new account, a reset) goes to the
+    change-password page, whatever it asks for, until the user has chosen their own."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in UNDECLARED_OK or endpoint in OWN_PASSWORD_PAGES:
+        return None
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    wanted = request.full_path if request.method == "GET" else None
+    target = _safe_path(wanted) if wanted else None
+    return redirect(url_for("auth.account", next=target))
+
+
+def _safe_path(path: str) -> str | None:
+    path = path.rstrip("?")
+    return path if path.startswith("/") and not path.startswith("//") else None
+
+
 def _resolve_locale() -> None:
     """Settle who is asking and in which language before any work is done: a message
     built later (after a failed write, whose transaction can no longer be used) must not
@@ -104,6 +127,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.needs_refresh_message = _l("Please log in again.")
     app.before_request(_enforce_access)
+    app.before_request(_require_own_password)
     app.before_request(_resolve_locale)
     app.after_request(_headers)
 

@@ -2,6 +2,12 @@
 
 Files live under ``UPLOAD_FOLDER`` (default ``instance/uploads``); the app serves them
 only through views that first check the user may see the record they belong to.
+
+A multipart request over ``MAX_CONTENT_LENGTH`` (up to :data:`DISCARD_FACTOR` times it)
+is not answered with a bare 413: its fields are read, its files counted but not kept
+(:class:`NotReceived`), and the view runs as usual, so the form comes back with what the
+user typed and :func:`store_upload` refuses each file with the reason. Larger requests
+get the 413 page. One mechanism for every upload form (``init_app``).
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import unicodedata
 import uuid
 import zipfile
@@ -16,15 +23,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import Response, current_app, send_file
+from flask import Flask, Response, current_app, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from tracker.files import open_private, private_folder
 from tracker.services.errors import DomainError
 
 CHUNK = 64 * 1024
 MIMETYPE_READ_LIMIT = 200  # the longest OpenDocument mimetype is under 60 bytes
+#: a multipart request up to this many times MAX_CONTENT_LENGTH is read (its files
+#: counted, not kept) so that its form can be shown again; a larger one is a 413
+DISCARD_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,41 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
 class UploadError(DomainError):
-    """An upload was refused; the message says why."""
+    """An upload was refused; the message says why, ``filename`` which file."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, filename: str | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.filename = filename
+
+
+class NotReceived(io.RawIOBase):
+    """Where a file of a request over MAX_CONTENT_LENGTH goes: its bytes are counted,
+    not kept; :func:`store_upload` refuses it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.size += len(data)
+        return len(data)
+
+    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+        return 0
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return 0
 
 
 @dataclass(frozen=True)
@@ -82,8 +129,28 @@ def max_file_size() -> int:
     return int(current_app.config.get("UPLOAD_MAX_FILE_SIZE", 10 * 1024 * 1024))
 
 
+def max_request_size() -> int:
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
 def allowed_types_text() -> str:
     return ", ".join(dict.fromkeys(k.label.split()[0] for k in ALLOWED))
+
+
+def allowed_extensions() -> list[str]:
+    """The file name endings a file input accepts: ``[".pdf", ".png", ".jpg", ".jpeg", …]``."""
+    names = [k.extension for k in ALLOWED] + list(EXTENSION_ALIASES)
+    return [f".{name}" for name in dict.fromkeys(names)]
+
+
+def upload_limits() -> dict[str, object]:
+    """What a page tells the browser about uploads (checked again by the server)."""
+    return {
+        "max_file_size": max_file_size(),
+        "max_request_size": max_request_size(),
+        "extensions": allowed_extensions(),
+        "types": allowed_types_text(),
+    }
 
 
 def clean_filename(name: str | None) -> str:
@@ -133,7 +200,7 @@ def sniff(head: bytes, path: Path) -> FileKind | None:
     return None
 
 
-def _copy_limited(source: IO[bytes], target: Path, limit: int) -> tuple[int, str]:
+def _copy_limited(source: IO[bytes], target: Path, limit: int, name: str) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     with open_private(target) as out:
@@ -141,7 +208,12 @@ def _copy_limited(source: IO[bytes], target: Path, limit: int) -> tuple[int, str
             size += len(chunk)
             if size > limit:
                 raise UploadError(
-                    _("The file is larger than the limit of %(limit)s.", limit=human_size(limit))
+                    _(
+                        "%(name)s is larger than the limit of %(limit)s.",
+                        name=name,
+                        limit=human_size(limit),
+                    ),
+                    filename=name,
                 )
             digest.update(chunk)
             out.write(chunk)
@@ -155,15 +227,20 @@ def _not_stored(name: str, exc: OSError) -> UploadError:
             "The file %(name)s could not be stored on the server (the disk may be full). "
             "Nothing was saved; please try again later or tell the administrator.",
             name=name,
-        )
+        ),
+        filename=name,
     )
 
 
 def human_size(size: int) -> str:
-    """'10 MB', '500 KB'."""
+    """'10 MB', '1,5 MB', '500 KB' (numbers as the interface's language writes them)."""
+    from tracker.i18n import number
+
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    return f"{max(1, round(size / 1024))} KB"
+        megabytes = size / (1024 * 1024)
+        digits = 0 if megabytes >= 100 or megabytes == int(megabytes) else 1
+        return f"{number(megabytes, digits)} MB"
+    return f"{number(max(1, round(size / 1024)))} KB"
 
 
 def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
@@ -171,6 +248,8 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
     original = clean_filename(upload.filename)
     if not upload.filename:
         raise UploadError(_("No file was chosen."))
+    if isinstance(upload.stream, NotReceived):
+        raise UploadError(not_received_message(), filename=original)
     token = uuid.uuid4().hex
     try:
         folder = private_folder(upload_folder() / f"{today.year:04d}" / f"{today.month:02d}")
@@ -178,9 +257,9 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
         raise _not_stored(original, exc) from exc
     temporary = folder / f".{token}.part"
     try:
-        size, sha = _copy_limited(upload.stream, temporary, max_file_size())
+        size, sha = _copy_limited(upload.stream, temporary, max_file_size(), original)
         if size == 0:
-            raise UploadError(_("The file %(name)s is empty.", name=original))
+            raise UploadError(_("The file %(name)s is empty.", name=original), filename=original)
         with temporary.open("rb") as handle:
             head = handle.read(16)
         kind = sniff(head, temporary)
@@ -194,7 +273,8 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
                     "The file %(name)s is not an allowed type. Allowed: %(types)s.",
                     name=original,
                     types=allowed_types_text(),
-                )
+                ),
+                filename=original,
             )
         if ext and ext != kind.extension:
             raise UploadError(
@@ -202,7 +282,8 @@ def store_upload(upload: FileStorage, *, today: dt.date) -> StoredFile:
                     "The content of %(name)s does not match its extension (it is %(kind)s).",
                     name=original,
                     kind=kind.label,
-                )
+                ),
+                filename=original,
             )
         final = folder / f"{token}.{kind.extension}"
         temporary.rename(final)
@@ -249,3 +330,81 @@ def send_stored(stored_name: str, download_name: str, content_type: str) -> Resp
 def delete_stored(stored_name: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         stored_path(stored_name).unlink(missing_ok=True)
+
+
+# --- requests over MAX_CONTENT_LENGTH -------------------------------------------------
+
+
+def not_received_message() -> str:
+    return _(
+        "The files were not received: together they were larger than %(total)s "
+        "(each file may be at most %(each)s). Send fewer or smaller files, in several "
+        "updates if needed.",
+        total=human_size(max_request_size()),
+        each=human_size(max_file_size()),
+    )
+
+
+def _discard(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None = None,
+    content_length: int | None = None,
+) -> IO[bytes]:
+    return NotReceived()  # type: ignore[return-value]
+
+
+def read_oversized_form() -> None:
+    """Before anything reads the form: a multipart POST over MAX_CONTENT_LENGTH but not
+    over DISCARD_FACTOR times it is parsed with its files counted, not kept, so the view
+    shows its form again with the user's text and each file refused by store_upload."""
+    limit = max_request_size()
+    length = request.content_length
+    if (
+        not limit
+        or length is None
+        or length <= limit
+        or length > limit * DISCARD_FACTOR
+        or request.method != "POST"
+        or request.mimetype != "multipart/form-data"
+    ):
+        return
+    request.max_content_length = length
+    parser = FormDataParser(
+        stream_factory=_discard,
+        max_form_memory_size=request.max_form_memory_size,
+        max_content_length=length,
+        max_form_parts=request.max_form_parts,
+        cls=request.parameter_storage_class,
+    )
+    stream, form, files = parser.parse(
+        request.stream, request.mimetype, length, request.mimetype_params
+    )
+    # As werkzeug's own parsing does: the parsed data replaces the cached properties.
+    request.__dict__.update(stream=stream, form=form, files=files)
+
+
+def too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A request too large even to be read: say what the limits are."""
+    if request.mimetype == "multipart/form-data":
+        message = _(
+            "What you sent is larger than %(total)s in all (each file may be at most "
+            "%(each)s). Nothing was saved: go back and send fewer or smaller files, in "
+            "several updates if needed.",
+            total=human_size(max_request_size()),
+            each=human_size(max_file_size()),
+        )
+    else:
+        message = _("What you sent is too large. Make it smaller or send fewer files.")
+    title = _("Too large")
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": message, "status": 413}, 413
+    return render_template("errors/error.html", code=413, title=title, message=message), 413
+
+
+def init_app(app: Flask) -> None:
+    """After tracker.guards: this runs before every other request guard (CSRF included)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, read_oversized_form)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.add_template_global(upload_limits)
+    app.add_template_filter(human_size, "file_size")

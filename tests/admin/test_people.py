@@ -67,9 +67,9 @@ def test_person_validation(client, login_as):
     inactive = make_opd(active=False)
     login_as("admin")
     cases = [
-        ({"nip": "12345"}, "Must be exactly 18 digits."),
-        ({"nip": "19750101200003100A"}, "Must be exactly 18 digits."),
-        ({"nip": "1975010120000310011"}, "Must be exactly 18 digits."),
+        ({"nip": "12345"}, "The NIP must be exactly 18 digits."),
+        ({"nip": "19750101200003100A"}, "The NIP must be exactly 18 digits."),
+        ({"nip": "1975010120000310011"}, "The NIP must be exactly 18 digits."),
         ({}, f"Another official already has the NIP {NIP}."),
         ({"nip": "", "email": "not-an-email"}, "Enter a valid e-mail address."),
         ({"nip": "", "phone": "0341 abc"}, "Use only digits, +, spaces and dashes."),
@@ -166,3 +166,12 @@ def test_list_filters(client, login_as):
     assert names("?opd=abc&role=raja") == names("")
     html = client.get("/admin/people").get_data(as_text=True)
     assert html.count('data-testid="has-login"') == 1
+
+
+def test_search_by_nip_typed_with_spaces(client, login_as):
+    make_person(name="Sri Wahyuni", nip=NIP)
+    make_person(name="Budi Santoso", nip="198001012005011002")
+    login_as("inspektorat")
+    html = client.get("/admin/people?q=19750101+200003+1+001").get_data(as_text=True)
+    assert "Sri Wahyuni" in html
+    assert "Budi Santoso" not in html

@@ -97,11 +97,11 @@ def test_secretary_reports_and_inspektorat_verifies(
     log_in(page, "opd")
     expect(page).to_have_url(live_server("/"))
     page.goto(live_server("/commitments/"))
-    row = page.get_by_test_id("commitment-row").filter(has_text=STATEMENT)
-    expect(row).to_have_count(1)
-    expect(row.get_by_test_id("badge-due-soon")).to_be_visible()
+    card = page.get_by_test_id("commitment-card").filter(has_text=STATEMENT)  # a phone: cards
+    expect(card).to_have_count(1)
+    expect(card.get_by_test_id("badge-due-soon")).to_be_visible()
     _no_sideways_scroll(page)
-    row.get_by_role("link").first.click()
+    card.get_by_role("link").first.click()
     expect(page).to_have_url(detail_url)
     expect(page.get_by_test_id("status-badge").first).to_have_attribute("data-status", "active")
     expect(page.get_by_test_id("commitment-edit")).to_have_count(0)
@@ -176,13 +176,14 @@ def test_secretary_reports_and_inspektorat_verifies(
         db.session.remove()
 
 
-def test_oversized_file_is_stopped_in_the_browser(
+def test_oversized_file_is_flagged_before_sending(
     live_server: LiveServer,
     browser_page: Any,
     log_in: Callable[..., Any],
     commitment_id: int,
 ) -> None:
-    """The page warns before sending a file over the limit; nothing is posted."""
+    """The page warns as soon as a file over the limit is chosen; the server refuses it
+    too, and the page names it as not kept."""
     live_server.app.config["UPLOAD_MAX_FILE_SIZE"] = 1024
     page = browser_page
     page.goto(live_server("/login"))
@@ -193,10 +194,10 @@ def test_oversized_file_is_stopped_in_the_browser(
     form.locator("input[name=progress-files]").set_input_files(
         [{"name": "besar.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes() * 100}]
     )
-    expect(form.locator("[data-upload-error]")).to_be_visible()
-    expect(form.locator("[data-upload-error]")).to_contain_text("besar.pdf")
+    expect(form.get_by_test_id("upload-warning")).to_be_visible()
+    expect(form.get_by_test_id("upload-warning")).to_contain_text("besar.pdf")
     page.get_by_test_id("progress-submit").click()
-    expect(form.locator("[data-upload-error]")).to_be_visible()
+    expect(page.get_by_test_id("file-not-kept")).to_have_text(["besar.pdf"])
     with live_server.app.app_context():
         stored = db.session.get(Commitment, commitment_id)
         assert [u.kind for u in stored.updates] == [UpdateKind.CREATE]

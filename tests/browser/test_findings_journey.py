@@ -96,7 +96,7 @@ def test_secretary_follows_up_and_inspektorat_rates_it(
     page = new_page(viewport={"width": 1280, "height": 900})
     log_in(page, "opd")
     page.goto(live_server("/findings/"))
-    rows = page.get_by_test_id("rec-item")
+    rows = page.get_by_test_id("finding-row").get_by_test_id("rec-item")
     expect(rows).to_have_count(1)  # only the recommendation addressed to DINKES
     expect(rows.first).to_contain_text("Menetapkan ulang IKU")
     expect(rows.first.get_by_test_id("outcome")).to_have_attribute("data-outcome", "none")

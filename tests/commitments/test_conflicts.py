@@ -86,7 +86,8 @@ def test_two_secretaries_post_progress_at_once(app, backend):
     assert "changed by someone else" in html
     box = _conflict_box(html)
     assert "Rapat koordinasi" in box and "40%" in box and "Budi" in box
-    assert "Attach your files again." in html
+    # The chosen file was not kept: the page names it, to be chosen again.
+    assert re.search(r'data-testid="file-not-kept">sosialisasi\.pdf<', html)
     # Nothing of the second update was stored: no entry, no progress, no file.
     db.session.expire_all()
     commitment = db.session.get(Commitment, commitment.id)

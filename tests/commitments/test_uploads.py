@@ -137,8 +137,19 @@ def test_file_too_large(app, client, setup):
 
 @pytest.mark.app_config(MAX_CONTENT_LENGTH=50_000)
 def test_request_too_large(app, client, setup):
+    """Over MAX_CONTENT_LENGTH: the form comes back with the text typed and the files
+    named as not kept; far over it (5×), a 413 page says the limits."""
     commitment, _ = setup
     response = _post(client, commitment, [upload(pdf_bytes() + b"0" * 60_000, "besar.pdf")])
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "together they were larger than 49 KB" in html
+    assert re.search(r'data-testid="file-not-kept">besar\.pdf<', html)
+    assert "Bukti kegiatan" in html  # the note typed is still there
+    assert _evidence_count() == 0
+    assert _stored_files(app) == []
+
+    response = _post(client, commitment, [upload(pdf_bytes() + b"0" * 260_000, "besar.pdf")])
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert "larger than 49 KB in all" in html

@@ -4,11 +4,14 @@ Two OPDs with figures (DINKES, DISKOMINFO), one without (BAPPEDA), an inactive o
 With ``today = 2023-09-15`` and the period 2023 (see the tests for the arithmetic):
 
 * DINKES: 2 verified, 1 overdue, 1 reported done, 1 cancelled, 1 draft → in force 4,
-  completion 2/4 = 50.00 %; recommendations 4 (1 sesuai) → 25.00 %; attendance 2/2.
+  completion 2/4 = 50.00 %; attendance 2/2.
 * DISKOMINFO: 1 verified, 2 active (1 overdue, 1 due soon) → in force 3, 1/3 = 33.33 %;
-  recommendations 3 (1 sesuai) → 33.33 %; attendance 0/2.
-* City: 3 verified of 7 in force = 42.86 %; 2 of 7 recommendations = 28.57 %;
-  attendance 3/5 = 60.00 %; one financial finding of Rp 10.000.000, repaid 3.500.000.
+  attendance 0/2.
+* Recommendations, reviewed for 2023-S2 (the monitoring of the year 2023): the 2023 report's
+  r1–r7 and the 2022 report's r8 (not reviewed). DINKES 5 (1 outcome 1) → 20.00 %;
+  DISKOMINFO 3 (1 outcome 1) → 33.33 %; the city 2 of 8 = 25.00 %.
+* City: 3 verified of 7 in force = 42.86 %; attendance 3/5 = 60.00 %; two financial
+  findings: Rp 15.000.000 to recover, Rp 4.500.000 repaid by the end of 2023.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import select
 
 from tests import factories
 from tracker.extensions import db
@@ -30,14 +35,19 @@ from tracker.models.finding import (
     Instrument,
     Outcome,
     Recommendation,
+    RecommendationReview,
     Repayment,
     Report,
     ReportKind,
+    UnfollowableReason,
 )
 from tracker.models.workshop import AttendanceStatus, Invitation, Workshop, WorkshopStatus
+from tracker.services.findings import refresh_outcome
 
 S = CommitmentStatus
 TODAY = dt.date(2023, 9, 15)
+#: The semester the known city's recommendations were reviewed for.
+REVIEW_PERIOD = "2023-S2"
 _seq = itertools.count(1)
 
 
@@ -102,6 +112,40 @@ def make_finding(report: Report, opd: Opd, amount: Decimal | None = None) -> Fin
     return finding
 
 
+def _reviewer() -> User:
+    found = db.session.scalar(select(User).where(User.role == Role.INSPEKTORAT).limit(1))
+    return found or factories.make_user(Role.INSPEKTORAT)
+
+
+def review(
+    rec: Recommendation,
+    outcome: Outcome,
+    period: str = REVIEW_PERIOD,
+    *,
+    new_due_on: dt.date | None = None,
+) -> RecommendationReview:
+    """The Inspektorat's review of ``rec`` for ``period``; the current outcome follows."""
+    if outcome is Outcome.BELUM_SESUAI and new_due_on is None:
+        new_due_on = rec.due_on
+    row = RecommendationReview(
+        recommendation=rec,
+        period=period,
+        outcome=outcome,
+        reason=UnfollowableReason.FORCE_MAJEURE
+        if outcome is Outcome.TIDAK_DAPAT_DITINDAKLANJUTI
+        else None,
+        new_due_on=new_due_on if outcome is Outcome.BELUM_SESUAI else None,
+        reviewer=_reviewer(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    refresh_outcome(rec)
+    if outcome is Outcome.BELUM_SESUAI and new_due_on is not None:
+        rec.due_on = new_due_on
+    db.session.flush()
+    return row
+
+
 def make_recommendation(
     finding: Finding,
     opd: Opd,
@@ -110,7 +154,10 @@ def make_recommendation(
     *,
     due_on: dt.date | None = None,
     text: str | None = None,
+    period: str = REVIEW_PERIOD,
 ) -> Recommendation:
+    """A recommendation; with ``outcome``, reviewed so for ``period`` (outcome 2 with
+    ``due_on`` as its new deadline)."""
     n = next(_seq)
     rec = Recommendation(
         finding=finding,
@@ -118,11 +165,15 @@ def make_recommendation(
         text=text or f"Rekomendasi {n}",
         opd=opd,
         original_due_on=original_due_on,
-        due_on=due_on or original_due_on,
-        outcome=outcome,
+        due_on=original_due_on,
     )
     db.session.add(rec)
     db.session.flush()
+    if outcome is not None:
+        review(rec, outcome, period, new_due_on=due_on)
+    elif due_on is not None:
+        rec.due_on = due_on
+        db.session.flush()
     return rec
 
 

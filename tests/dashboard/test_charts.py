@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tracker.charts import Bar, Series, column_chart, hbar_chart, nice_ticks
+from tracker.charts import Bar, Series, column_chart, hbar_chart, nice_ticks, wrap
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -81,3 +81,50 @@ def test_empty_charts_say_so():
     svg = str(column_chart([], [], chart_id="c", title="t", desc="d", empty_text="Nothing yet"))
     assert "Nothing yet" in svg
     _parse(svg)
+
+
+def test_wrap_breaks_between_words_and_never_shortens():
+    assert wrap("Sedang berjalan, belum terlambat", 20) == ["Sedang berjalan,", "belum terlambat"]
+    assert wrap("pendek", 20) == ["pendek"]
+    assert wrap("Supercalifragilistic", 8) == ["Supercal", "ifragili", "stic"]
+    assert wrap("", 5) == [""]
+    text = "Pengentasan Kemiskinan (termasuk Kemiskinan Ekstrem)"
+    assert " ".join(wrap(text, 12)) == text
+
+
+def _lines(text: ET.Element) -> list[str]:
+    spans = text.findall(NS + "tspan")
+    return [s.text or "" for s in spans] if spans else [text.text or ""]
+
+
+def test_long_labels_wrap_onto_more_lines_in_taller_rows():
+    long = "Dilaporkan selesai, menunggu verifikasi oleh Inspektorat"
+    short = hbar_chart([Bar("Draf", 1, "1")], chart_id="s", title="t", desc="d")
+    svg = hbar_chart(
+        [Bar(long, 3, "3"), Bar("Draf", 1, "1")], chart_id="w", title="t", desc="d", label_width=140
+    )
+    root = _parse(svg)
+    assert "…" not in str(svg)
+    texts = [_lines(t) for t in root.iter(NS + "text")]
+    wrapped = next(lines for lines in texts if len(lines) > 1)
+    assert " ".join(wrapped) == long
+    assert all(len(line) <= 140 // 7 for line in wrapped)
+    # The chart grows with the extra lines.
+    assert int(root.get("height")) > int(_parse(short).get("height")) + 26
+
+
+def test_column_chart_legend_and_categories_wrap():
+    name = "Tingkat penyelesaian kumulatif seluruh komitmen yang jatuh tempo"
+    svg = column_chart(
+        ["Januari 2023", "Februari 2023"],
+        [Series(name, "#2e7d32", [1, 2])],
+        chart_id="c",
+        title="t",
+        desc="d",
+    )
+    root = _parse(svg)
+    assert "…" not in str(svg)
+    legend = next(t for t in root.iter(NS + "text") if len(_lines(t)) > 1)
+    assert " ".join(_lines(legend)) == name
+    texts = [" ".join(_lines(t)) for t in root.iter(NS + "text")]
+    assert "Januari 2023" in texts

@@ -6,13 +6,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from flask_babel import format_date
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests import factories
 from tests.dashboard.factories_dashboard import known_city
 from tracker.extensions import db
-from tracker.i18n import date_long, today_wib
+from tracker.i18n import today_wib
 from tracker.models import HierarchyRole, Role
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
@@ -38,6 +39,7 @@ def test_xlsx_has_one_sheet_per_table(city, client, login_as):
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == [
         "Summary",
+        "RB priorities",
         "Status",
         "Thematic areas",
         "OPD ranking",
@@ -54,9 +56,10 @@ def test_xlsx_has_one_sheet_per_table(city, client, login_as):
     figures = dict(rows)
     assert figures["Commitments in force"] == 7
     assert Decimal(str(figures["Completion rate"])) == Decimal("42.86")
-    assert Decimal(str(figures["Follow-up completion rate"])) == Decimal("28.57")
-    assert Decimal(str(figures["Value to recover (Rp)"])) == Decimal("10000000")
-    assert Decimal(str(figures["Balance (Rp)"])) == Decimal("6500000")
+    # The monitoring of 2023-S2: r1–r8, 2 at outcome 1.
+    assert Decimal(str(figures["Follow-up completion rate"])) == Decimal("25.00")
+    assert Decimal(str(figures["Value to recover (Rp)"])) == Decimal("15000000")
+    assert Decimal(str(figures["Balance (Rp)"])) == Decimal("10500000")
 
     headers, ranking = _table(book["OPD ranking"], "Rank")
     assert headers[:3] == ["Rank", "OPD code", "OPD"]
@@ -72,7 +75,18 @@ def test_xlsx_has_one_sheet_per_table(city, client, login_as):
 
     _headers, outcomes = _table(book["Follow-up outcomes"], "Outcome")
     assert outcomes[0] == ("1. Matches", 2)
-    assert outcomes[-1] == ("Total", 7)
+    assert outcomes[-1] == ("Total", 8)
+
+    headers, priorities = _table(book["RB priorities"], "RB priority area")
+    assert [p[0] for p in priorities] == [
+        "Percepatan Penurunan Stunting",
+        "Digitalisasi Administrasi Pemerintahan",
+        "Peningkatan Investasi",
+    ]
+    stunting = dict(zip(headers, priorities[0], strict=True))
+    assert stunting["Commitments in force"] == 2
+    assert Decimal(str(stunting["Average progress"])) == Decimal("100")
+    assert stunting["Traffic light"] == "On track"
 
     _headers, areas = _table(book["Thematic areas"], "Year")
     assert [a[1] for a in areas][:2] == [
@@ -109,10 +123,10 @@ def test_pdf_report_with_letterhead_charts_and_signature(city, client, login_as)
     # The charts are drawn: their axis labels (the tables show 100.00%).
     assert "100%" in flat.replace("100.00%", "")
     assert "Cumulative completion rate" in flat
-    assert f"Malang, {date_long(today_wib())}" in flat
+    assert f"Malang, {format_date(today_wib(), 'd MMMM y')}" in flat
     assert "Inspector of Kota Malang" in flat
     assert inspektur.name in flat
-    assert "NIP. 197001011990032001" in flat
+    assert "NIP 197001011990032001" in flat
 
 
 def test_pdf_without_an_inspektur_leaves_the_name_blank(city, client, login_as):
@@ -123,7 +137,7 @@ def test_pdf_without_an_inspektur_leaves_the_name_blank(city, client, login_as):
     )
     assert "Period: All time" in text
     assert "Inspector of Kota Malang" in text
-    assert "NIP. …" in text
+    assert "NIP …" in text
 
 
 def test_exports_honour_the_filters_and_ignore_bad_values(city, client, login_as):

@@ -50,6 +50,9 @@ def test_city_figures_for_a_year(city):
     assert c.in_progress == 1
     assert data.overdue_average == D("1.0")  # 2 overdue ÷ 2 OPDs with commitments
 
+    # The monitoring of 2023-S2 (as of today, 15 September): every recommendation of the
+    # reports received by then, the 2022 report's r8 included.
+    assert data.semester == "2023-S2"
     f = data.follow_ups
     assert f.by_outcome == {
         Outcome.SESUAI: 2,
@@ -57,18 +60,20 @@ def test_city_figures_for_a_year(city):
         Outcome.BELUM_DITINDAKLANJUTI: 1,
         Outcome.TIDAK_DAPAT_DITINDAKLANJUTI: 1,
     }
-    assert f.not_reviewed == 2
-    assert f.total == 7  # r8 (first deadline in 2022) is outside the period
-    assert f.rate == D("28.57")  # 2 ÷ 7, outcome 4 and not reviewed in the denominator
-    assert f.overdue == 2  # r3 (not reviewed, due 1 May) and r5 (outcome 3, due 1 Aug)
+    assert f.not_reviewed == 3  # r3, r7, r8
+    assert f.total == 8
+    assert f.rate == D("25.00")  # 2 ÷ 8, outcome 4 and not reviewed in the denominator
+    # r3 (not reviewed, due 1 May 2023), r5 (outcome 3, due 1 Aug), r8 (due 1 Nov 2022);
+    # r2's new deadline (30 Sep) and r7's (20 Sep) are still ahead.
+    assert f.overdue == 3
 
     assert (data.attendance.invited, data.attendance.attended) == (5, 3)
     assert data.attendance.rate == D("60.00")
 
-    assert data.amounts.findings == 1
-    assert data.amounts.value == D("10000000.00")
-    assert data.amounts.paid == D("3500000.00")
-    assert data.amounts.balance == D("6500000.00")
+    assert data.amounts.findings == 2
+    assert data.amounts.value == D("15000000.00")
+    assert data.amounts.paid == D("4500000.00")
+    assert data.amounts.balance == D("10500000.00")
 
 
 def test_ranking_per_opd(city):
@@ -83,9 +88,9 @@ def test_ranking_per_opd(city):
     assert dinkes.commitments.verified == 2
     assert dinkes.commitments.completion == D("50.00")
     assert dinkes.commitments.overdue == 1
-    assert dinkes.follow_ups.total == 4
-    assert dinkes.follow_ups.rate == D("25.00")
-    assert dinkes.follow_ups.overdue == 1
+    assert dinkes.follow_ups.total == 5
+    assert dinkes.follow_ups.rate == D("20.00")
+    assert dinkes.follow_ups.overdue == 2
     assert dinkes.attendance.rate == D("100.00")
 
     assert kominfo.commitments.in_force == 3
@@ -166,8 +171,22 @@ def test_semester_and_all_time(city):
     assert s2.commitments.total == 5
     assert s2.commitments.in_force == 4
     assert s2.commitments.completion == D("25.00")  # a2 ÷ (a2, a3, a4, b2)
-    assert s2.follow_ups.total == 3  # r5, r6, r7
+    assert s2.follow_ups.total == 8  # the monitoring of 2023-S2
+    assert s2.follow_ups.rate == D("25.00")
     assert s2.attendance.invited == 5  # the July workshop
+
+    # The first semester's monitoring: the reviews were made for 2023-S2, so at the end of
+    # June nothing had been reviewed (the matrix says 3 everywhere); the repayment of
+    # 1 August is not counted yet.
+    s1 = svc.overview(_filters(svc.Period.semester("2023-S1")), today=TODAY)
+    assert s1.semester == "2023-S1"
+    assert (s1.follow_ups.total, s1.follow_ups.not_reviewed, s1.follow_ups.rate) == (
+        8,
+        8,
+        D("0.00"),
+    )
+    assert s1.follow_ups.overdue == 5  # as of 30 June: r1, r2, r3, r4 (due April/May), r8
+    assert s1.amounts.paid == D("3500000.00")
 
     everything = svc.overview(_filters(svc.Period.all_time()), today=TODAY)
     assert [p.key for p in everything.trend] == ["2022", "2023"]
@@ -186,7 +205,7 @@ def test_area_filter_applies_to_commitments_only(city):
     assert data.commitments.in_force == 3
     assert data.commitments.completion == D("33.33")
     assert [r.area.code for r in data.areas if r.area] == ["DIGITAL"]
-    assert data.follow_ups.total == 7  # recommendations have no thematic area
+    assert data.follow_ups.total == 8  # recommendations have no thematic area
     assert data.attendance.invited == 5
 
 
@@ -199,7 +218,7 @@ def test_standing_of_an_opd_against_the_city(city):
     assert standing.row.commitments.completion == D("33.33")
     assert standing.city_completion == D("42.86")
     assert standing.city_overdue_average == D("1.0")
-    assert standing.city_follow_up == D("28.57")
+    assert standing.city_follow_up == D("25.00")
     assert standing.city_attendance == D("60.00")
     # The OPD's own areas and trend; no grades on an OPD's page.
     assert sum(r.stats.in_force for r in page.overview.areas) == 3

@@ -53,12 +53,12 @@ def test_readers_see_the_city(city, client, login_as, role):
     assert "Year 2023" in html
     assert 'data-testid="stat-in-force">7<' in html
     assert 'data-testid="stat-completion">42.86%<' in html
-    assert 'data-testid="stat-follow-up">28.57%<' in html
+    assert 'data-testid="stat-follow-up">25.00%<' in html  # the monitoring of 2023-S2
     assert 'data-testid="stat-attendance">60.00%<' in html
     dinkes = _row(html, "DINKES")
     assert _cell(dinkes, "rank") == "1"
     assert _cell(dinkes, "completion") == "50.00%"
-    assert _cell(dinkes, "follow-up") == "25.00%"
+    assert _cell(dinkes, "follow-up") == "20.00%"
     assert _cell(dinkes, "attendance") == "100.00%"
     kominfo = _row(html, "DISKOMINFO")
     assert _cell(kominfo, "rank") == "2"
@@ -68,7 +68,7 @@ def test_readers_see_the_city(city, client, login_as, role):
     assert _cell(_row(html, "BAPPEDA"), "completion") == "—"
     assert 'data-opd="LAMA"' not in html  # inactive and without figures
     assert 'href="/opd/DINKES?period=2023"' in html
-    assert "Rp 10,000,000" in html and "Rp 3,500,000" in html and "Rp 6,500,000" in html
+    assert "Rp 15,000,000" in html and "Rp 4,500,000" in html and "Rp 10,500,000" in html
     # The areas: the priorities first.
     areas = re.findall(r'<tr data-area="([^"]+)"', html)
     assert areas == ["STUNTING", "DIGITAL", "INVESTASI", "AKUNTABILITAS", "none"]
@@ -175,7 +175,12 @@ def test_opd_user_sees_their_own_opd(city, client, login):
     html = _html(client.get("/?period=2023"))
     assert "Dinas Komunikasi dan Informatika" in html
     assert "Dinas Kesehatan" not in html
-    assert "Rank 2 of 2 OPDs by completion rate." in html
+    # An overdue item of the list (due this year) is not in the figures of 2023: no rank
+    # beside it, and a warning that says why.
+    assert "Rank 2 of 2" not in html
+    assert "The rank for Year 2023 is not shown: 1 overdue items" in html
+    assert 'data-testid="overdue-elsewhere"' in html
+    assert html.index('data-testid="overdue-block"') < html.index('data-testid="opd-rank"')
     assert "Portal data terpadu" in html
     assert f'href="/commitments/{soon.id}"' in html
     assert f'href="/commitments/{late.id}"' in html
@@ -184,7 +189,8 @@ def test_opd_user_sees_their_own_opd(city, client, login):
     assert f'href="/findings/{finding.id}#rec-{rec.id}"' in html
     standing = re.search(r'data-testid="standing-table">(.*?)</table>', html, re.S).group(1)
     assert re.search(r'data-figure="completion">.*?33.33%.*?42.86%', standing, re.S)
-    assert re.search(r'data-figure="follow_up">.*?33.33%.*?28.57%', standing, re.S)
+    # The monitoring of 2023-S2 counts the new recommendation too (report received in 2023).
+    assert re.search(r'data-figure="follow_up">.*?25.00%.*?22.22%', standing, re.S)
     assert 'data-testid="ranking-table"' not in html
     assert "dashboard.xlsx" not in html
     assert 'data-status="draft"' not in html
@@ -204,7 +210,8 @@ def test_readers_open_any_active_opd(city, client, login_as, role):
     login_as(role)
     html = _html(client.get("/opd/DISKOMINFO?period=2023"))
     assert "Dinas Komunikasi dan Informatika" in html
-    assert "Rank 2 of 2 OPDs by completion rate." in html
+    # Every OPD has overdue items: no rank on the OPD's page.
+    assert "No OPD is free of overdue items yet, so no rank is shown here" in html
     assert 'data-testid="stat-completion">33.33%<' in html
     assert 'data-status="draft"' in html  # readers see drafts in the status table
     assert 'href="/?period=2023"' in html  # back to the city

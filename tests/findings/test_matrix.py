@@ -172,7 +172,7 @@ def test_matrix_pdf_has_letterhead_columns_and_totals(client, login_as, data):
     for header in ("No.", "Finding", "Recommendation", "Follow-up", "Status", "Remarks"):
         assert header in text
     assert "Revisi IKU Dinkes" in text
-    assert "Rp 12,500,000" in text
+    assert "Value (Rp)" in text and "12,500,000" in text  # the amounts under "(Rp)" headings
     assert "Completion rate: 25.00%" in text
     assert "Drs. Inspektur Contoh" in text
     assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape

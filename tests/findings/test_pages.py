@@ -121,6 +121,23 @@ def test_overdue_and_awaiting_filters(client, login_as, setup):
     assert "IKU belum berorientasi hasil" not in html
 
 
+def test_awaiting_review_badge_opens_that_recommendations_review(client, login_as, setup):
+    rec = setup["only_foreign"]
+    make_follow_up(rec)
+    login_as("inspektorat")
+    html = _html(client.get("/findings/?awaiting=1"))
+    link = f"/findings/{rec.finding_id}?review={rec.id}#rec-{rec.id}"
+    assert f'data-testid="awaiting" href="{link}"' in html
+
+
+def test_awaiting_review_badge_is_no_link_for_readers(client, login_as, setup):
+    make_follow_up(setup["only_foreign"])
+    login_as("pimpinan")
+    html = _html(client.get("/findings/?awaiting=1"))
+    assert 'data-testid="awaiting">' in html
+    assert "?review=" not in html
+
+
 def test_list_pagination_and_bad_arguments(client, login_as, setup):
     for i in range(30):
         make_recommendation(make_finding(setup["report"], [setup["dinkes"]], number=f"{i + 10}"))

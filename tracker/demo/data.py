@@ -301,7 +301,10 @@ def _person_key(
 _PERMENPANRB = "PermenPANRB Nomor 3 Tahun 2023 (Road Map Reformasi Birokrasi 2020-2024)"
 
 THEMATIC_AREAS: tuple[AreaSpec, ...] = (
-    # RB Tematik 2023.
+    # RB Tematik 2023: the four priorities the Wali Kota set at the workshop of 26 July 2023
+    # (extreme poverty, digitalisation of public services, stunting, investment) are marked
+    # priority; the President's current priorities (domestic products, inflation) are RB
+    # Tematik areas too, not marked.
     AreaSpec(
         "KEMISKINAN",
         "Pengentasan Kemiskinan (termasuk Kemiskinan Ekstrem)",
@@ -327,14 +330,14 @@ THEMATIC_AREAS: tuple[AreaSpec, ...] = (
     AreaSpec(
         "PDN",
         "Peningkatan Penggunaan Produk Dalam Negeri",
-        True,
+        False,
         50,
         f"RB Tematik 2023 (prioritas aktual Presiden), {_PERMENPANRB}.",
     ),
     AreaSpec(
         "INFLASI",
         "Pengendalian Inflasi",
-        True,
+        False,
         60,
         f"RB Tematik 2023 (prioritas aktual Presiden), {_PERMENPANRB}.",
     ),

@@ -1,6 +1,6 @@
 """All models, one module per aggregate, on one declarative base."""
 
-from tracker.models.account import LoginAttempt, User, UserSession
+from tracker.models.account import InboxSeen, LoginAttempt, User, UserSession
 from tracker.models.audit import AuditLog
 from tracker.models.base import Base
 from tracker.models.commitment import (
@@ -48,6 +48,7 @@ __all__ = [
     "FollowUp",
     "FormSubmission",
     "HierarchyRole",
+    "InboxSeen",
     "Invitation",
     "LoginAttempt",
     "Opd",

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, TimestampMixin, UTCDateTime, VersionedMixin, str_enum, utcnow
@@ -36,6 +37,11 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: set when an administrator chose or generated the password: the user must choose
+    #: their own at the next login before doing anything else
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
     opd: Mapped[Opd | None] = relationship()
     person: Mapped[Person | None] = relationship(back_populates="user")
@@ -90,3 +96,15 @@ class UserSession(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class InboxSeen(Base):
+    """When a user last opened their review inbox: what arrived since is marked new. Kept
+    apart from the (versioned, audited) account so that reading the inbox changes neither."""
+
+    __tablename__ = "inbox_seen"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

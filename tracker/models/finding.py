@@ -432,7 +432,9 @@ class Repayment(TimestampMixin, Base):
     )
 
     def audit_label(self) -> str:
-        return f"{self.paid_on.isoformat()} {self.amount}"
+        from tracker.i18n import rupiah
+
+        return f"{self.paid_on.isoformat()} {rupiah(self.amount, 'id')}"
 
 
 class FindingEvidence(TimestampMixin, Base):

@@ -39,14 +39,32 @@ def generate_password(length: int = 14) -> str:
             return candidate
 
 
-def check_password_strength(password: str) -> None:
+class WeakPassword(DomainError):
+    """A password breaks one or more rules; ``errors`` holds one DomainError per rule, so
+    the form shows every rule that fails at once."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        # Shown whole where there is no form (the command line): every rule at once.
+        super().__init__(" ".join(e.message for e in errors), field=errors[0].field)
+        self.errors = errors
+
+
+def password_problems(password: str) -> list[str]:
+    """Every rule ``password`` breaks (empty when it is acceptable)."""
+    problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH),
-            field="password",
+        problems.append(
+            _("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH)
         )
-    if password.isdigit() or password.isalpha():
-        raise DomainError(_("The password must mix letters and digits."), field="password")
+    if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
+        problems.append(_("The password must mix letters and digits."))
+    return problems
+
+
+def check_password_strength(password: str, *, field: str = "password") -> None:
+    problems = password_problems(password)
+    if problems:
+        raise WeakPassword([DomainError(problem, field=field) for problem in problems])
 
 
 def validate_role_opd(role: Role, opd: Opd | None) -> None:
@@ -65,7 +83,10 @@ def create_user(
     opd: Opd | None = None,
     person: Person | None = None,
     now: dt.datetime,
+    must_change_password: bool = False,
 ) -> User:
+    """``must_change_password``: the password was chosen for the user (by an
+    administrator), who must choose their own at the first login."""
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise DomainError(
@@ -83,6 +104,7 @@ def create_user(
         person=person,
         password_hash=hash_password(password),
         password_changed_at=now,
+        must_change_password=must_change_password,
         active=True,
     )
     db.session.add(user)
@@ -90,11 +112,22 @@ def create_user(
     return user
 
 
-def set_password(user: User, password: str, *, now: dt.datetime) -> None:
-    check_password_strength(password)
+def set_password(
+    user: User,
+    password: str,
+    *,
+    now: dt.datetime,
+    chosen_by_user: bool = True,
+    field: str = "password",
+) -> None:
+    """Give ``user`` a new password. One chosen by someone else (an administrator's
+    reset) must be replaced by the user's own at their next login; the user's own
+    choice lifts that."""
+    check_password_strength(password, field=field)
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.locked_until = None
+    user.must_change_password = not chosen_by_user
     db.session.flush()
 
 
@@ -111,11 +144,16 @@ def change_own_password(
         ) from None
     except DomainError:
         raise DomainError(_("The current password is wrong."), field="current_password") from None
+    errors = [DomainError(p, field="new_password") for p in password_problems(new)]
     if current == new:
-        raise DomainError(
-            _("Choose a password different from the current one."), field="new_password"
+        errors.append(
+            DomainError(
+                _("Choose a password different from the current one."), field="new_password"
+            )
         )
-    set_password(user, new, now=now)
+    if errors:
+        raise WeakPassword(errors)
+    set_password(user, new, now=now, field="new_password")
 
 
 def _minutes(seconds: float) -> int:

@@ -6,33 +6,47 @@ Definitions (the page, the XLSX and the PDF say the same):
 
 * **Period** (``?year=2023``, ``?period=2023``, ``?period=2023-S2`` or ``?period=all``; a
   semester is January–June or July–December, see :mod:`tracker.services.findings`). It
-  selects *commitments due in the period* (``Commitment.due_on``), *recommendations whose
-  first deadline falls in the period* (``Recommendation.original_due_on``: the report's
-  date received + 60 days; the current deadline moves with each outcome 2 review, the first
-  one does not, so a semester's report keeps the same recommendations), *workshops held in
-  the period* (start date in WIB) and *the trend* (by month within a year or semester, by
-  year for all time). The default is the current year (WIB) when any commitment or
+  selects *commitments due in the period* (``Commitment.due_on``), *workshops held in the
+  period* (start date in WIB) and *the trend* (by month within a year or semester, by year
+  for all time). The default is the current year (WIB) when any commitment or
   recommendation is due in it, otherwise all time. ``?period=`` wins over ``?year=``.
+* **Follow-up figures of a period** are BPK's semester monitoring, the TLHP matrix's
+  (:mod:`tracker.services.monitoring`): the recommendations of the reports received by the
+  end of the *monitoring semester*, each with the outcome of its review in force then. The
+  monitoring semester of a semester is itself, of a year its second semester (the position
+  at the end of the year), of all time the current one; never later than the current
+  semester (a period still running is described as of today).
 * **Thematic area** (``?area=<id>``) filters the commitments only: recommendations,
   attendance and grades have no thematic area.
 * **Commitments in force**: every commitment except drafts (the Inspektorat's entry in
   progress, not visible to OPDs) and cancelled ones.
 * **Completion %** = verified ÷ commitments in force (i.e. all − cancelled − drafts).
-* **Overdue** (now, as of today WIB): :func:`tracker.services.commitments.overdue_clause`
-  (in progress and due before today); for a recommendation: its current deadline has passed
-  and its outcome is not closed (not reviewed yet, 2 or 3), as in the findings list.
-* **Follow-up completion rate** = recommendations whose current outcome is 1 (``sesuai``) ÷ all
+* **Average progress** = the mean progress % of the commitments in force.
+* **Overdue**: a commitment in progress whose due date has passed, as of today
+  (:func:`tracker.services.commitments.overdue_clause`); a recommendation whose deadline had
+  passed at the end of the monitoring semester (today for the current one) without outcome
+  1 or 4.
+* **Follow-up completion rate** = recommendations at outcome 1 (``sesuai``) ÷ all
   recommendations (not reviewed yet and outcome 4 included), BPK's rate, computed with
   :func:`tracker.services.findings.completion_rate`.
 * **Attendance rate** = invitations of an OPD's officials marked ``hadir`` or ``diwakili`` ÷
   all their invitations, at workshops with status *held* in the period (the city figure
   counts every invitation, officials without an OPD included).
-* **Rank**: among the OPDs with at least one commitment in force in the period, by
-  completion % (highest first); equal completion shares a rank (1, 2, 2, 4).
+* **RB priority areas of a period**: the active areas marked priority for the period's
+  (last) year, or for the latest earlier year that has some (priorities stay until new ones
+  are set); for all time, those of the current year. A priority area counts the commitments
+  of its thematic area code. Its **traffic light** and the **expected progress** are
+  defined once, in :func:`traffic_light` and :func:`expected_progress`; the **change** is
+  its average progress minus that of the previous period (previous year or semester), in
+  points.
+* **Rank**: among the OPDs with at least one commitment in force in the period: first the
+  OPDs with nothing overdue (no commitment, no recommendation), then the others; within
+  each group by completion % (highest first). Equal places share a rank (1, 1, 3). When no
+  OPD has a verified commitment, nobody is ranked (:data:`NO_RANK_REASON`).
 * **City figures** are the city as a whole (all OPDs' items together); the *average overdue
   per OPD* is the city's overdue commitments ÷ the OPDs with a commitment in force.
-* **Amounts**: financial findings with a recommendation in the selection: the value to
-  recover, the repayments recorded so far and the balance.
+* **Amounts**: the financial findings with a recommendation counted in the monitoring
+  semester: the value to recover, the repayments made up to its end and the balance.
 """
 
 from __future__ import annotations
@@ -40,13 +54,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -63,16 +78,25 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.extensions import db
 from tracker.i18n import WIB
-from tracker.models import HierarchyRole, Opd, Person, ThematicArea
+from tracker.models import Opd, Person, ThematicArea
 from tracker.models.commitment import Commitment, CommitmentStatus
-from tracker.models.finding import EvaluationResult, Finding, Outcome, Recommendation, Repayment
+from tracker.models.enums import LabeledEnum
+from tracker.models.finding import EvaluationResult, Finding, Outcome, Recommendation, Report
 from tracker.models.workshop import AttendanceStatus, Invitation, Workshop, WorkshopStatus
 from tracker.permissions import scope_commitments, scope_recommendations
 from tracker.services import findings as findings_service
 from tracker.services import grades as grade_svc
+from tracker.services import monitoring, signatories
 from tracker.services.commitments import due_soon_clause, overdue_clause
 from tracker.services.errors import DomainError
-from tracker.services.findings import completion_rate, parse_period, period_bounds, period_label
+from tracker.services.findings import (
+    completion_rate,
+    parse_period,
+    period_bounds,
+    period_label,
+    period_of,
+    previous_period,
+)
 
 S = CommitmentStatus
 ALL_TIME = "all"
@@ -141,6 +165,37 @@ class Period:
             return []
         return [(self.start.year, m) for m in range(self.start.month, self.end.month + 1)]
 
+    def previous(self) -> Period | None:
+        """The year or semester before this one (none before all time)."""
+        if self.start is None:
+            return None
+        if self.is_semester:
+            return Period.semester(previous_period(self.key))
+        return Period.year(self.start.year - 1)
+
+    def monitoring_semester(self, today: dt.date) -> str:
+        """The semester whose monitoring gives this period's follow-up figures: a semester
+        itself, a year its second semester, all time the current one; never later than
+        the current semester."""
+        current = period_of(today)
+        if self.is_all:
+            return current
+        key = self.key if self.is_semester else f"{self.key}-S2"
+        return min(key, current)
+
+    def elapsed(self, today: dt.date) -> Decimal | None:
+        """The share of the period elapsed by the end of ``today``, in percent (one
+        decimal); None for all time."""
+        if self.start is None or self.end is None:
+            return None
+        if today < self.start:
+            return Decimal(0)
+        if today >= self.end:
+            return HUNDRED
+        days = (self.end - self.start).days + 1
+        done = (today - self.start).days + 1
+        return (Decimal(done) * 100 / days).quantize(TENTH, ROUND_HALF_UP)
+
     def bounds_at(self) -> tuple[dt.datetime, dt.datetime] | None:
         """The period as [start, end) instants in WIB."""
         if self.start is None or self.end is None:
@@ -183,14 +238,20 @@ def default_period(today: dt.date) -> Period:
         Commitment.due_on.between(year.start, year.end), Commitment.status != S.DRAFT
     )
     recommendation_due = exists().where(
-        Recommendation.original_due_on.between(year.start, year.end)
+        or_(
+            Recommendation.original_due_on.between(year.start, year.end),
+            Recommendation.due_on.between(year.start, year.end),
+        )
     )
     has_data = db.session.execute(select(commitment_due, recommendation_due)).one()
     return year if any(has_data) else Period.all_time()
 
 
-def resolve_filters(args: Mapping[str, str], *, today: dt.date) -> tuple[Filters, list[str]]:
-    """Filters from the query string, and a message for each value that was ignored."""
+def resolve_filters(
+    args: Mapping[str, str], *, today: dt.date, default: Period | None = None
+) -> tuple[Filters, list[str]]:
+    """Filters from the query string, and a message for each value that was ignored; with
+    no valid period, ``default`` (else :func:`default_period`)."""
     problems: list[str] = []
     period: Period | None = None
     raw_period = (args.get("period") or "").strip()
@@ -215,7 +276,7 @@ def resolve_filters(args: Mapping[str, str], *, today: dt.date) -> tuple[Filters
             )
     defaulted = period is None
     if period is None:
-        period = default_period(today)
+        period = default or default_period(today)
 
     area = None
     raw_area = (args.get("area") or "").strip()
@@ -234,8 +295,8 @@ def period_options(today: dt.date) -> list[tuple[str, str]]:
         select(
             select(func.min(Commitment.due_on)).scalar_subquery(),
             select(func.max(Commitment.due_on)).scalar_subquery(),
-            select(func.min(Recommendation.original_due_on)).scalar_subquery(),
-            select(func.max(Recommendation.original_due_on)).scalar_subquery(),
+            select(func.min(Report.received_on)).scalar_subquery(),
+            select(func.max(Report.received_on)).scalar_subquery(),
         )
     ).one()
     days = [d for d in bounds if d is not None] + [today]
@@ -390,11 +451,111 @@ class OpdRow:
     attendance: Attendance = field(default_factory=Attendance)
     rank: int | None = None
 
+    @property
+    def overdue_items(self) -> int:
+        """Overdue commitments and recommendations together."""
+        return self.commitments.overdue + self.follow_ups.overdue
+
 
 @dataclass
 class AreaRow:
     area: ThematicArea | None
     stats: CommitmentStats = field(default_factory=CommitmentStats)
+
+
+# --- RB priority areas: the traffic light ------------------------------------------------
+
+#: Red when more than this share of an area's commitments in force is overdue ...
+RED_OVERDUE_SHARE = Decimal("0.25")
+#: ... or when its average progress is more than this many points below the expected.
+RED_GAP = Decimal(25)
+
+
+class Light(LabeledEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {
+            "green": _l("On track"),
+            "amber": _l("Needs attention"),
+            "red": _l("Behind"),
+            "none": _l("No commitments"),
+        }
+
+
+def expected_progress(period: Period, today: dt.date, in_force: int, due_by_today: int) -> Decimal:
+    """The average progress an area should have reached by today: the share of the period
+    elapsed; for all time (no period to elapse), the share of its commitments in force
+    whose due date has passed (those should be finished)."""
+    elapsed = period.elapsed(today)
+    if elapsed is not None:
+        return elapsed
+    if not in_force:
+        return Decimal(0)
+    return (Decimal(due_by_today) * 100 / in_force).quantize(TENTH, ROUND_HALF_UP)
+
+
+def traffic_light(stats: CommitmentStats, expected: Decimal) -> Light:
+    """Green: nothing overdue and the average progress at least the expected. Red: more than
+    a quarter of the commitments overdue, or the average progress more than 25 points below
+    the expected. Amber: in between. None: no commitment in force."""
+    average = stats.average_progress
+    if average is None:
+        return Light.NONE
+    if stats.overdue == 0 and average >= expected:
+        return Light.GREEN
+    if stats.overdue > stats.in_force * RED_OVERDUE_SHARE or average < expected - RED_GAP:
+        return Light.RED
+    return Light.AMBER
+
+
+def traffic_light_rule(period: Period) -> str:
+    """The rule of :func:`traffic_light`, as the page and the report state it."""
+    if period.is_all:
+        expected = _(
+            "the expected progress is the share of the area's commitments whose due date has passed"
+        )
+    else:
+        expected = _("the expected progress is the share of the period elapsed")
+    return _(
+        "Green: nothing overdue and average progress at least the expected progress. Red: "
+        "more than a quarter of the commitments overdue, or average progress more than "
+        "%(gap)s points below the expected. Amber: in between. Here %(expected)s.",
+        gap=int(RED_GAP),
+        expected=expected,
+    )
+
+
+@dataclass
+class PriorityRow:
+    """One RB priority area of the period: its commitments now and in the previous period."""
+
+    area: ThematicArea
+    stats: CommitmentStats = field(default_factory=CommitmentStats)
+    #: The same area's commitments due in the previous period (None for all time).
+    previous: CommitmentStats | None = None
+    #: Commitments in force whose due date has passed (for all time's expected progress).
+    due_by_today: int = 0
+    expected: Decimal = Decimal(0)
+
+    @property
+    def light(self) -> Light:
+        return traffic_light(self.stats, self.expected)
+
+    @property
+    def change(self) -> Decimal | None:
+        """Average progress minus the previous period's, in points (None: nothing to
+        compare)."""
+        if self.previous is None:
+            return None
+        now, before = self.stats.average_progress, self.previous.average_progress
+        if now is None or before is None:
+            return None
+        return now - before
 
 
 @dataclass
@@ -422,6 +583,10 @@ class Standing:
     city_overdue_average: Decimal | None
     city_follow_up: Decimal | None
     city_attendance: Decimal | None
+    #: Ranked OPDs with nothing overdue (they rank first).
+    clean: int = 0
+    #: Why nobody is ranked, when nobody is.
+    rank_note: str | None = None
 
     @property
     def rank(self) -> int | None:
@@ -440,10 +605,36 @@ class Overview:
     trend: list[TrendPoint]
     ranking: list[OpdRow]
     grades: list[grade_svc.Comparison]
+    #: The semester whose monitoring gives the follow-up figures (see the module's doc).
+    semester: str = ""
+    #: The RB priority areas of the period (the city's figures only).
+    priorities: list[PriorityRow] = field(default_factory=list)
 
     @property
     def ranked(self) -> int:
         return sum(1 for row in self.ranking if row.rank is not None)
+
+    @property
+    def rank_note(self) -> str | None:
+        """Why nobody is ranked, when nobody is."""
+        if self.ranked:
+            return None
+        if any(row.commitments.in_force for row in self.ranking):
+            return str(NO_RANK_REASON)
+        return _("No OPD is ranked: no commitment is in force in this period.")
+
+    @property
+    def priority_year(self) -> int | None:
+        """The year the priority areas shown were set for."""
+        return self.priorities[0].area.year if self.priorities else None
+
+    @property
+    def semester_label(self) -> str:
+        return period_label(self.semester) if self.semester else ""
+
+    @property
+    def follow_ups_as_of(self) -> dt.date | None:
+        return monitoring.as_of(self.semester, self.today) if self.semester else None
 
     @property
     def overdue_average(self) -> Decimal | None:
@@ -464,6 +655,8 @@ class Overview:
             city_overdue_average=self.overdue_average,
             city_follow_up=self.follow_ups.rate,
             city_attendance=self.attendance.rate,
+            clean=sum(1 for r in self.ranking if r.rank is not None and not r.overdue_items),
+            rank_note=self.rank_note,
         )
 
 
@@ -493,6 +686,19 @@ class OpdOverview:
     def row(self) -> OpdRow:
         return self.standing.row
 
+    @property
+    def overdue_now(self) -> int:
+        """The OPD's overdue items as of today (the list at the top of its page)."""
+        counts = self.due.counts
+        return counts["overdue_commitments"] + counts["overdue_recommendations"]
+
+    @property
+    def overdue_elsewhere(self) -> int:
+        """Overdue items of the list that the period's figures do not count (due in
+        another period): said next to the figures, so that they never look better than the
+        list above them."""
+        return max(self.overdue_now - self.row.overdue_items, 0)
+
 
 # --- queries ---------------------------------------------------------------------------
 
@@ -506,16 +712,6 @@ def _commitment_conditions(filters: Filters, opd_id: int | None = None) -> list[
         conds.append(Commitment.thematic_area_id == filters.area.id)
     if opd_id is not None:
         conds.append(Commitment.opd_id == opd_id)
-    return conds
-
-
-def _recommendation_conditions(filters: Filters, opd_id: int | None = None) -> list[Any]:
-    conds: list[Any] = []
-    period = filters.period
-    if period.start is not None and period.end is not None:
-        conds.append(Recommendation.original_due_on.between(period.start, period.end))
-    if opd_id is not None:
-        conds.append(Recommendation.opd_id == opd_id)
     return conds
 
 
@@ -541,20 +737,10 @@ def _commitments_per_opd(filters: Filters, today: dt.date) -> dict[int, Commitme
     return out
 
 
-def _follow_ups_per_opd(filters: Filters, today: dt.date) -> dict[int, FollowUpStats]:
-    stmt = (
-        select(
-            Recommendation.opd_id,
-            Recommendation.outcome,
-            func.count(),
-            func.count().filter(findings_service.overdue_clause(today)),
-        )
-        .where(*_recommendation_conditions(filters))
-        .group_by(Recommendation.opd_id, Recommendation.outcome)
-    )
+def _follow_ups_per_opd(semester: str, today: dt.date) -> dict[int, FollowUpStats]:
     out: dict[int, FollowUpStats] = {}
-    for opd_id, outcome, count, overdue in db.session.execute(stmt):
-        out.setdefault(opd_id, FollowUpStats()).add(outcome, count, overdue)
+    for row in monitoring.outcome_counts(semester, today=today):
+        out.setdefault(row.opd_id, FollowUpStats()).add(row.outcome, row.count, row.overdue)
     return out
 
 
@@ -580,30 +766,9 @@ def _attendance_per_opd(filters: Filters) -> dict[int | None, Attendance]:
     return out
 
 
-def _amounts(filters: Filters, opd_id: int | None = None) -> Amounts:
-    in_selection = select(Recommendation.finding_id).where(
-        *_recommendation_conditions(filters, opd_id)
-    )
-    financial = select(Finding.id).where(
-        Finding.is_financial.is_(True), Finding.id.in_(in_selection)
-    )
-    value = (
-        select(func.coalesce(func.sum(Finding.amount_to_recover), 0))
-        .where(Finding.id.in_(financial))
-        .scalar_subquery()
-    )
-    paid = (
-        select(func.coalesce(func.sum(Repayment.amount), 0))
-        .where(Repayment.finding_id.in_(financial))
-        .scalar_subquery()
-    )
-    count = select(func.count()).where(Finding.id.in_(financial)).scalar_subquery()
-    found, total, repaid = db.session.execute(select(count, value, paid)).one()
-    return Amounts(findings=int(found or 0), value=_money(total), paid=_money(repaid))
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+def _amounts(semester: str, opd_id: int | None = None) -> Amounts:
+    found = monitoring.amounts(semester, opd_id=opd_id)
+    return Amounts(findings=found.findings, value=found.value, paid=found.paid)
 
 
 def _areas(filters: Filters, opd_id: int | None, today: dt.date) -> list[AreaRow]:
@@ -649,6 +814,87 @@ def _areas(filters: Filters, opd_id: int | None, today: dt.date) -> list[AreaRow
     if None in stats:
         rows.append(AreaRow(None, stats[None]))
     return rows
+
+
+def _priority_areas(period: Period, today: dt.date) -> list[ThematicArea]:
+    """The active RB priority areas set for the period's (last) year, or for the latest
+    earlier year that has some; for all time, the current year's (one query)."""
+    year = period.end.year if period.end is not None else today.year
+    priority = (ThematicArea.is_priority.is_(True), ThematicArea.active.is_(True))
+    latest = (
+        select(func.max(ThematicArea.year))
+        .where(*priority, ThematicArea.year <= year)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(ThematicArea)
+            .where(*priority, ThematicArea.year == latest)
+            .order_by(ThematicArea.sort_order, ThematicArea.name)
+        )
+    )
+
+
+def _priorities(filters: Filters, today: dt.date) -> list[PriorityRow]:
+    """The RB priority areas of the period with their commitments in force (all OPDs, the
+    thematic area filter aside): due in the period and, to compare, in the previous one.
+    An area counts the commitments of every thematic area with its code (one query)."""
+    areas = _priority_areas(filters.period, today)
+    if not areas:
+        return []
+    period, previous = filters.period, filters.period.previous()
+    code = func.upper(ThematicArea.code)
+    rows = {area.code.upper(): PriorityRow(area) for area in areas}
+    conds: list[Any] = [_in_force(), code.in_(list(rows))]
+    in_period: Any = None
+    in_previous: Any = None
+    if period.start is not None and period.end is not None:
+        in_period = Commitment.due_on.between(period.start, period.end)
+    if previous is not None and previous.start is not None and previous.end is not None:
+        in_previous = Commitment.due_on.between(previous.start, previous.end)
+        conds.append(or_(in_period, in_previous))
+    elif in_period is not None:
+        conds.append(in_period)
+
+    def counted(*where: Any) -> list[Any]:
+        late, passed = overdue_clause(today), Commitment.due_on < today
+        if not where:
+            return [
+                func.count(),
+                func.count().filter(late),
+                func.coalesce(func.sum(Commitment.progress), 0),
+                func.count().filter(passed),
+            ]
+        return [
+            func.count().filter(*where),
+            func.count().filter(and_(*where, late)),
+            func.coalesce(func.sum(Commitment.progress).filter(*where), 0),
+            func.count().filter(and_(*where, passed)),
+        ]
+
+    columns = counted(*([in_period] if in_period is not None else []))
+    if in_previous is not None:
+        columns += counted(in_previous)
+    stmt = (
+        select(code, Commitment.status, *columns)
+        .join(ThematicArea, Commitment.thematic_area_id == ThematicArea.id)
+        .where(*conds)
+        .group_by(code, Commitment.status)
+    )
+    for row in rows.values():
+        if in_previous is not None:
+            row.previous = CommitmentStats()
+    for area_code, status, *figures in db.session.execute(stmt):
+        row = rows[area_code]
+        count, late, progress, passed = figures[:4]
+        row.stats.add(status, count, late, progress)
+        row.due_by_today += int(passed or 0)
+        if row.previous is not None:
+            p_count, p_late, p_progress, _passed = figures[4:8]
+            row.previous.add(status, p_count, p_late, p_progress)
+    for row in rows.values():
+        row.expected = expected_progress(period, today, row.stats.in_force, row.due_by_today)
+    return list(rows.values())
 
 
 def _date_year_month(column: Any) -> tuple[Any, Any]:
@@ -757,24 +1003,39 @@ def _opds_for_ranking(with_data: Iterable[int]) -> list[Opd]:
     return list(db.session.scalars(select(Opd).where(cond).order_by(Opd.sort_order, Opd.code)))
 
 
+def _rank_key(row: OpdRow) -> tuple[bool, Decimal]:
+    """Nothing overdue first, then the completion rate, highest first."""
+    completion = row.commitments.completion
+    assert completion is not None
+    return (row.overdue_items > 0, -completion)
+
+
 def assign_ranks(rows: Sequence[OpdRow]) -> None:
-    """Rank by completion rate (highest first) among rows with a commitment in force; equal
-    completion shares a rank (1, 2, 2, 4); the others get None."""
-    ranked = sorted(
-        (r for r in rows if r.commitments.completion is not None),
-        key=lambda r: r.commitments.completion,  # type: ignore[arg-type,return-value]
-        reverse=True,
-    )
-    previous: Decimal | None = None
+    """Competition ranks (1, 1, 3) among the rows with a commitment in force: the rows with
+    nothing overdue first, then by completion rate; no rank at all when no row has a
+    verified commitment (see :data:`NO_RANK_REASON`)."""
+    for row in rows:
+        row.rank = None
+    candidates = [r for r in rows if r.commitments.completion is not None]
+    if not any(r.commitments.verified for r in candidates):
+        return
+    ranked = sorted(candidates, key=_rank_key)
+    previous: tuple[bool, Decimal] | None = None
     rank = 0
     for position, row in enumerate(ranked, start=1):
-        if row.commitments.completion != previous:
+        key = _rank_key(row)
+        if key != previous:
             rank = position
-            previous = row.commitments.completion
+            previous = key
         row.rank = rank
-    for row in rows:
-        if row.commitments.completion is None:
-            row.rank = None
+
+
+#: Why nobody is ranked when no OPD has a verified commitment: a rank among equals at 0 %
+#: ("1 of 16") would say nothing.
+NO_RANK_REASON = _l(
+    "No OPD is ranked: no commitment has been verified in this period yet, so every OPD would "
+    "share the same place."
+)
 
 
 RANKING_SORTS = ("rank", "opd", "commitments", "completion", "overdue", "follow_up", "attendance")
@@ -813,8 +1074,9 @@ def sort_ranking(rows: Sequence[OpdRow], key: str, direction: str) -> list[OpdRo
 def overview(filters: Filters, *, today: dt.date, opd_id: int | None = None) -> Overview:
     """The city's figures for ``filters``; with ``opd_id`` the per-area figures, the trend
     and the amounts are those of that OPD (the ranking stays the city's)."""
+    semester = filters.period.monitoring_semester(today)
     per_opd = _commitments_per_opd(filters, today)
-    per_opd_follow_ups = _follow_ups_per_opd(filters, today)
+    per_opd_follow_ups = _follow_ups_per_opd(semester, today)
     per_opd_attendance = _attendance_per_opd(filters)
 
     city = CommitmentStats()
@@ -844,11 +1106,58 @@ def overview(filters: Filters, *, today: dt.date, opd_id: int | None = None) -> 
         commitments=city,
         follow_ups=city_follow_ups,
         attendance=city_attendance,
-        amounts=_amounts(filters, opd_id),
+        amounts=_amounts(semester, opd_id),
         areas=_areas(filters, opd_id, today),
         trend=_trend(filters, opd_id, today),
         ranking=sort_ranking(ranking, "rank", "asc"),
         grades=_grades() if opd_id is None else [],
+        semester=semester,
+        priorities=_priorities(filters, today) if opd_id is None else [],
+    )
+
+
+@dataclass
+class PeriodFigures:
+    """The city's commitment and follow-up figures of one period (to compare with)."""
+
+    period: Period
+    semester: str
+    commitments: CommitmentStats
+    follow_ups: FollowUpStats
+
+
+def previous_figures(filters: Filters, *, today: dt.date) -> PeriodFigures | None:
+    """The city's figures of the period before ``filters``' (the thematic area filter kept);
+    None for all time (two queries)."""
+    previous = filters.period.previous()
+    if previous is None:
+        return None
+    commitments = CommitmentStats()
+    for stats in _commitments_per_opd(replace(filters, period=previous), today).values():
+        commitments.merge(stats)
+    semester = previous.monitoring_semester(today)
+    follow_ups = FollowUpStats()
+    for stats in _follow_ups_per_opd(semester, today).values():
+        follow_ups.merge(stats)
+    return PeriodFigures(previous, semester, commitments, follow_ups)
+
+
+#: How many OPDs the report names as needing attention.
+ATTENTION_LIMIT = 5
+
+
+def needs_attention(ranking: Sequence[OpdRow]) -> list[OpdRow]:
+    """The OPDs that need attention: those with overdue items (commitments and
+    recommendations), the most first, then the lowest completion rate."""
+    late = [row for row in ranking if row.overdue_items]
+    return sorted(
+        late,
+        key=lambda r: (
+            -r.overdue_items,
+            r.commitments.completion if r.commitments.completion is not None else HUNDRED,
+            r.opd.sort_order,
+            r.opd.code,
+        ),
     )
 
 
@@ -928,17 +1237,13 @@ def opd_overview(opd: Opd, filters: Filters, *, today: dt.date, user: Any) -> Op
 
 
 def signer() -> Person | None:
-    """The active Person with the hierarchy role ``inspektur`` (signs the report)."""
-    return db.session.scalars(
-        select(Person)
-        .where(Person.hierarchy_role == HierarchyRole.INSPEKTUR, Person.active.is_(True))
-        .order_by(Person.id)
-        .limit(1)
-    ).first()
+    """The Inspektur from the officials list (signs the report)."""
+    return signatories.inspektur()
 
 
 __all__ = [
     "ALL_TIME",
+    "ATTENTION_LIMIT",
     "RANKING_SORTS",
     "Amounts",
     "AreaRow",
@@ -947,21 +1252,29 @@ __all__ = [
     "DueItems",
     "Filters",
     "FollowUpStats",
+    "Light",
     "OpdOverview",
     "OpdRow",
     "Overview",
     "Period",
+    "PeriodFigures",
+    "PriorityRow",
     "Standing",
     "TrendPoint",
     "area_options",
     "assign_ranks",
     "default_period",
     "due_items",
+    "expected_progress",
+    "needs_attention",
     "opd_overview",
     "overview",
     "percent",
     "period_options",
+    "previous_figures",
     "resolve_filters",
     "signer",
     "sort_ranking",
+    "traffic_light",
+    "traffic_light_rule",
 ]

@@ -39,7 +39,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
-from tracker.i18n import WIB, to_wib
+from tracker.i18n import WIB, rupiah, to_wib
 from tracker.models import Opd
 from tracker.models.finding import (
     EvidenceKind,
@@ -891,20 +891,7 @@ def delete_repayment(actor: Any, repayment: Repayment, *, now: dt.datetime) -> l
 
 def format_rupiah(value: Decimal | int | None, locale: str | None = None) -> str:
     """'Rp 12.500.000' (Indonesian grouping); cents only when there are some."""
-    if value is None:
-        return ""
-    from flask_babel import format_decimal
-
-    amount = Decimal(value)
-    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
-    if locale:
-        from babel.numbers import format_decimal as babel_format
-
-        text = babel_format(amount, format=pattern, locale=locale)
-    else:
-        text = format_decimal(amount, format=pattern)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {text.lstrip('-')}"
+    return rupiah(value, locale)
 
 
 # --- the monitoring matrix -------------------------------------------------------------

@@ -40,6 +40,17 @@ TEXT_MAX = 2000
 # --- helpers ---------------------------------------------------------------------------
 
 
+NIP_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def normalise_nip(value: str | None) -> str | None:
+    """A NIP as it is stored: its digits, without the spaces (or dots, dashes) people
+    type between its parts ("19750312 200003 2 004" → "197503122000032004")."""
+    if not isinstance(value, str):
+        return value
+    return NIP_SEPARATORS.sub("", value) or None
+
+
 def _code(value: str | None, limit: int) -> str:
     code = _required(value, "code", limit).upper()
     if not CODE_RE.match(code):
@@ -137,7 +148,7 @@ def _person_values(
     notes: str | None,
     current_opd_id: int | None = None,
 ) -> dict[str, Any]:
-    nip = _text(nip)
+    nip = normalise_nip(_text(nip))
     if nip is not None and (not nip.isdigit() or len(nip) != NIP_LENGTH):
         raise DomainError(_("The NIP must be exactly %(n)d digits.", n=NIP_LENGTH), field="nip")
     phone = _optional(phone, "phone", PHONE_MAX)
@@ -281,7 +292,9 @@ def create_account(
     password: str | None,
     now: dt.datetime,
 ) -> tuple[User, str | None]:
-    """Create a login; with no password one is generated and returned (shown once)."""
+    """Create a login; with no password one is generated and returned (shown once).
+    Either way the password is the administrator's choice: the user must choose their
+    own at the first login."""
     name = _required(name, "name", NAME_MAX)
     if len(accounts.normalise_email(email)) > EMAIL_MAX:
         raise DomainError(_("At most %(n)d characters.", n=EMAIL_MAX), field="email")
@@ -293,7 +306,14 @@ def create_account(
     if not password:
         password = generated = accounts.generate_password()
     user = accounts.create_user(
-        email=email, name=name, role=role, password=password, opd=opd, person=person, now=now
+        email=email,
+        name=name,
+        role=role,
+        password=password,
+        opd=opd,
+        person=person,
+        now=now,
+        must_change_password=True,
     )
     return user, generated
 
@@ -334,11 +354,12 @@ def set_account_active(user: User, active: bool, *, actor: User) -> None:
 
 
 def reset_password(user: User, *, actor: User, now: dt.datetime) -> str:
-    """Give ``user`` a new generated password and return it (to be shown once)."""
+    """Give ``user`` a new generated password and return it (to be shown once); the user
+    must replace it with their own at the next login."""
     if user.id == actor.id:
         raise DomainError(_("Change your own password on the My account page."))
     password = accounts.generate_password()
-    accounts.set_password(user, password, now=now)
+    accounts.set_password(user, password, now=now, chosen_by_user=False)
     sessions.end_all(user, now=now, reason="reset")
     return password
 

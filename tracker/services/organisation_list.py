@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -118,6 +119,15 @@ class PersonFilters:
         return cls(status=_activity(args), opd=opd, role=_enum(args, "role", HierarchyRole))
 
 
+def _nip_search(args: Mapping[str, str]) -> Mapping[str, str]:
+    """A NIP typed the usual way ("19750312 200003 2 004") is searched as its digits."""
+    q = args.get("q", "")
+    digits = re.sub(r"[\s.\-]", "", q)
+    if digits.isdigit() and digits != q.strip():
+        return {**args, "q": digits}
+    return args
+
+
 def people(filters: PersonFilters, args: Mapping[str, str]) -> Listing:
     stmt = (
         select(Person)
@@ -131,7 +141,7 @@ def people(filters: PersonFilters, args: Mapping[str, str]) -> Listing:
         stmt = stmt.where(Person.opd_id == int(filters.opd))
     if filters.role is not None:
         stmt = stmt.where(Person.hierarchy_role == filters.role)
-    return Listing(stmt, PERSON_SPEC, args)
+    return Listing(stmt, PERSON_SPEC, _nip_search(args))
 
 
 # --- logins --------------------------------------------------------------------------------

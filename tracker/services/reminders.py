@@ -96,6 +96,11 @@ def _config(key: str, default: int) -> int:
     return int(current_app.config.get(key, default))
 
 
+def escalation_days() -> int:
+    """Days overdue after which an item also goes to the Sekda and the Inspektur."""
+    return _config("REMINDER_ESCALATION_DAYS", 30)
+
+
 def _covered(today: dt.date) -> set[tuple[str, int]]:
     """Items a digest covered in the 7 days before ``today``."""
     rows = db.session.execute(
@@ -171,7 +176,7 @@ def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> 
         return []
     covered = _covered(today)
     stale_days = _config("REMINDER_STALE_DAYS", 30)
-    escalation_days = _config("REMINDER_ESCALATION_DAYS", 30)
+    overdue_limit = escalation_days()
     leaders: list[Recipient] | None = None
     digests: dict[str, PlannedDigest] = {}
 
@@ -191,7 +196,7 @@ def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> 
             reason = reason_for(item, today, covered=key in covered, stale_days=stale_days)
             if reason is None:
                 continue
-            if reason is ReminderReason.OVERDUE and (today - item.due_on).days > escalation_days:
+            if reason is ReminderReason.OVERDUE and (today - item.due_on).days > overdue_limit:
                 reason = ReminderReason.ESCALATED
             add(item.executor, PlannedItem(item, reason, "executor"))
             add(item.head, PlannedItem(item, reason, "head"))
@@ -206,10 +211,18 @@ def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> 
 
 
 def subject_for(digest: PlannedDigest, today: dt.date) -> str:
+    """A leader who only receives escalations is told what is late in the OPDs; everyone
+    else, what they have to follow up."""
+    from tracker.i18n import date_long
+
     with force_locale("id"):
         count = len(digest.items)
-        from tracker.i18n import date_long
-
+        if all(p.as_role == "escalation" for p in digest.items):
+            return _(
+                "Escalation for %(date)s: %(count)d long-overdue item(s) in the OPDs",
+                date=date_long(today),
+                count=count,
+            )
         return _(
             "Reminder for %(date)s: %(count)d item(s) to follow up",
             date=date_long(today),

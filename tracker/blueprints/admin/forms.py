@@ -31,8 +31,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import CreateForm, TrackerForm, VersionedForm, digits_only, empty_to_none, strip
+from tracker.forms import (
+    CreateForm,
+    TrackerForm,
+    VersionedForm,
+    digits_only,
+    empty_to_none,
+    password_rules,
+    strip,
+)
 from tracker.models import AuditAction, HierarchyRole, OpdKind, Role
+from tracker.services.organisation import normalise_nip
 
 
 def upper(value: Any) -> Any:
@@ -89,10 +98,13 @@ class PersonForm(CreateForm):
     name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(), Length(max=200)])
     nip = StringField(
         _l("NIP"),
-        filters=[empty_to_none],
-        validators=[Optional(), digits_only(18)],
-        description=_l("Optional; 18 digits without spaces."),
-        render_kw={"inputmode": "numeric", "maxlength": 18, "autocomplete": "off"},
+        filters=[empty_to_none, normalise_nip],
+        validators=[
+            Optional(),
+            digits_only(18, _l("The NIP must be exactly %(n)d digits.", n=18)),
+        ],
+        description=_l("Optional; 18 digits, spaces between the parts are fine."),
+        render_kw={"inputmode": "numeric", "maxlength": 30, "autocomplete": "off"},
     )
     position = StringField(
         _l("Position"), filters=[strip], validators=[InputRequired(), Length(max=200)]
@@ -192,8 +204,11 @@ class UserNewForm(_RoleOpdCheck, CreateForm):
     person_id = _user_person()
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("Optional. Leave empty to generate one; it is shown once after saving."),
+        validators=[Optional(), Length(max=200), password_rules],
+        description=_l(
+            "Optional. Leave empty to generate one; it is shown once after saving. Either "
+            "way, the user replaces it with their own at the first login."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tracker.blueprints.admin.audit_text import ENTITY_LABELS, describe_changes, entity_label
 from tracker.blueprints.admin.forms import (
     AuditFilterForm,
     ThematicAreaEditForm,
@@ -17,10 +18,8 @@ from tracker.blueprints.admin.forms import (
 from tracker.blueprints.admin.routes import (
     AREA_FIELDS,
     ENTITY_EDIT,
-    ENTITY_LABELS,
     _choice,
     _create,
-    _describe_changes,
     _edit,
     _status_choices,
     _toggle,
@@ -122,10 +121,6 @@ def _audited_types() -> list[str]:
     )
 
 
-def _entity_label(name: str) -> str:
-    return str(ENTITY_LABELS.get(name, name))
-
-
 @bp.route("/audit")
 @requires(P.VIEW_AUDIT_LOG)
 def audit_log() -> ResponseReturnValue:
@@ -133,7 +128,7 @@ def audit_log() -> ResponseReturnValue:
     types = _audited_types()
     form.entity_type.choices = [
         _choice("", _("All records")),
-        *(_choice(t, _entity_label(t)) for t in types),
+        *(_choice(t, entity_label(t)) for t in types),
     ]
     actors = db.session.execute(select(User.id, User.email).order_by(User.email)).all()
     form.actor.choices = [
@@ -161,7 +156,7 @@ def audit_log() -> ResponseReturnValue:
         listing=listing,
         form=form,
         entity_labels=ENTITY_LABELS,
-        changes=_describe_changes(listing.items),
+        changes=describe_changes(listing.items),
     ), (200 if valid else 400)
 
 
@@ -189,5 +184,5 @@ def audit_entry(entry_id: int) -> ResponseReturnValue:
         link=link,
         history=history,
         entity_labels=ENTITY_LABELS,
-        changes=_describe_changes([entry])[entry.id],
+        changes=describe_changes([entry])[entry.id],
     )

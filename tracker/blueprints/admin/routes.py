@@ -8,34 +8,29 @@ refused (409) with the list of fields changed meanwhile.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice
 
+from tracker.blueprints.admin.audit_text import describe, names_for
 from tracker.blueprints.admin.forms import (
     OpdEditForm,
     OpdForm,
 )
 from tracker.extensions import db
 from tracker.forms import load_original, sign_original
-from tracker.i18n import date_short, datetime_wib
 from tracker.models import (
     AuditLog,
     Base,
-    HierarchyRole,
     Opd,
     OpdKind,
     Person,
-    Role,
     ThematicArea,
     User,
 )
@@ -51,49 +46,6 @@ PERSON_FIELDS = ("name", "nip", "position", "hierarchy_role", "opd_id", "email",
 USER_FIELDS = ("name", "role", "opd_id", "person_id")
 AREA_FIELDS = ("year", "code", "name", "description", "is_priority", "sort_order")
 
-#: Labels of the record types and columns seen in the audit log.
-ENTITY_LABELS: dict[str, Any] = {
-    "Opd": _l("OPD"),
-    "Person": _l("Official"),
-    "User": _l("User"),
-    "ThematicArea": _l("Thematic area"),
-    "Workshop": _l("Workshop"),
-    "Invitation": _l("Invitation"),
-    "Commitment": _l("Commitment"),
-    "Report": _l("Report"),
-    "Finding": _l("Finding"),
-    "Recommendation": _l("Recommendation"),
-    "FollowUp": _l("Follow-up"),
-    "RecommendationReview": _l("Review"),
-    "Repayment": _l("Repayment"),
-    "FindingEvidence": _l("Evidence"),
-    "EvaluationResult": _l("Grade"),
-    "ReminderDigest": _l("Reminder"),
-}
-FIELD_LABELS: dict[str, Any] = {
-    "active": _l("Active"),
-    "code": _l("Code"),
-    "description": _l("Description"),
-    "email": _l("E-mail"),
-    "hierarchy_role": _l("Role in the hierarchy"),
-    "is_priority": _l("RB thematic priority"),
-    "kind": _l("Kind"),
-    "last_login_at": _l("Last login"),
-    "locale": _l("Language"),
-    "locked_until": _l("Locked until"),
-    "name": _l("Name"),
-    "nip": _l("NIP"),
-    "notes": _l("Notes"),
-    "opd_id": _l("OPD"),
-    "password_changed_at": _l("Password changed"),
-    "password_hash": _l("Password"),
-    "person_id": _l("Official"),
-    "phone": _l("Phone"),
-    "position": _l("Position"),
-    "role": _l("Role"),
-    "sort_order": _l("Display order"),
-    "year": _l("Year"),
-}
 #: Where the audit log links a record to.
 ENTITY_EDIT: dict[str, tuple[str, str]] = {
     "Opd": ("admin.opd_edit", "opd_id"),
@@ -139,90 +91,12 @@ def _person_choices(current_id: int | None = None) -> list[SelectChoice]:
     ).all()
     choices = [_choice("", _("— none —"))]
     for p in people:
-        label = f"{p.name} — {p.position}"
+        # An official recorded by position only (no personal name) is named once.
+        label = p.name if p.position == p.name else f"{p.name} — {p.position}"
         if p.opd is not None:
             label += f" ({p.opd.code})"
         choices.append(_choice(p.id, label))
     return choices
-
-
-#: Enum columns, by (record type, column), shown with their labels.
-ENUM_FIELDS: dict[tuple[str, str], type[Any]] = {
-    ("Opd", "kind"): OpdKind,
-    ("Person", "hierarchy_role"): HierarchyRole,
-    ("User", "role"): Role,
-}
-#: Foreign keys shown by the name of the record they point to.
-REFERENCE_FIELDS: dict[str, Any] = {"opd_id": (Opd, Opd.name), "person_id": (Person, Person.name)}
-
-
-def _names_for(values: Iterable[tuple[str, Any]]) -> dict[tuple[str, int], str]:
-    """Names of the OPDs and officials referred to by ``(column, value)`` pairs; one query
-    per kind of reference, however many values."""
-    wanted: dict[str, set[int]] = {}
-    for field, value in values:
-        if field in REFERENCE_FIELDS and isinstance(value, int) and not isinstance(value, bool):
-            wanted.setdefault(field, set()).add(value)
-    names: dict[tuple[str, int], str] = {}
-    for field, ids in sorted(wanted.items()):
-        model, column = REFERENCE_FIELDS[field]
-        rows = db.session.execute(select(model.id, column).where(model.id.in_(sorted(ids))))
-        names.update({(field, row[0]): row[1] for row in rows})
-    return names
-
-
-def _describe(entity_type: str, field: str, value: Any, names: Mapping[Any, str]) -> Any:
-    """A stored (or audited) value as the user knows it: names instead of ids, labels for
-    enums, Yes/No, times in WIB."""
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if (field, value) in names:
-        return names[(field, value)]
-    enum_cls = ENUM_FIELDS.get((entity_type, field))
-    if enum_cls is not None and value in {m.value for m in enum_cls}:
-        return enum_cls(value).label
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, str) and field.endswith("_at"):
-        try:
-            return datetime_wib(dt.datetime.fromisoformat(value))
-        except ValueError:
-            return value
-    if isinstance(value, str) and field.endswith("_on"):
-        try:
-            return date_short(dt.date.fromisoformat(value))
-        except ValueError:
-            return value
-    return value
-
-
-def _describe_changes(
-    entries: Iterable[AuditLog],
-) -> dict[int, list[tuple[str, Any, Any]]]:
-    """Each entry's changes as (column label, before, after), ready to show."""
-    entries = list(entries)
-    names = _names_for(
-        (field, value)
-        for entry in entries
-        for field, pair in (entry.changes or {}).items()
-        for value in (pair if isinstance(pair, list) else [])
-    )
-    described: dict[int, list[tuple[str, Any, Any]]] = {}
-    for entry in entries:
-        rows = []
-        for field, pair in (entry.changes or {}).items():
-            before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            rows.append(
-                (
-                    str(FIELD_LABELS.get(field, field)),
-                    _describe(entry.entity_type, field, before, names),
-                    _describe(entry.entity_type, field, after, names),
-                )
-            )
-        described[entry.id] = rows
-    return described
 
 
 def _edit(
@@ -249,10 +123,9 @@ def _edit(
         if saved.conflict:
             kind = type(record).__name__
             pairs = saved.conflict.changes.items()
-            names = _names_for((k, v) for k, pair in pairs for v in pair)
+            names = names_for((kind, k, v) for k, pair in pairs for v in pair)
             changes = {
-                k: (_describe(kind, k, a, names), _describe(kind, k, b, names))
-                for k, (a, b) in pairs
+                k: (describe(kind, k, a, names), describe(kind, k, b, names)) for k, (a, b) in pairs
             }
             form.show_current(record.version)
             form.original.data = sign_original(record, fields)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from tracker.forms import TrackerForm, strip
+from tracker.forms import TrackerForm, password_rules, strip
 
 
 class LoginForm(TrackerForm):
@@ -29,7 +31,8 @@ class ChangePasswordForm(TrackerForm):
     )
     new_password = PasswordField(
         _l("New password"),
-        validators=[InputRequired(), Length(min=10, max=200)],
+        validators=[InputRequired(), Length(max=200), password_rules],
+        description=_l("At least 10 characters, with letters and digits."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -40,6 +43,10 @@ class ChangePasswordForm(TrackerForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def validate_new_password(self, field: Any) -> None:
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError(_l("Choose a password different from the current one."))
 
 
 class LanguageForm(TrackerForm):

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from tracker.blueprints.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
 from tracker.extensions import db
+from tracker.forms import attach_error
 from tracker.models import User
 from tracker.models.base import utcnow
 from tracker.permissions import login_only, public
@@ -19,6 +20,14 @@ from tracker.services import accounts, sessions
 from tracker.services.errors import DomainError, LoginThrottled
 
 bp = Blueprint("auth", __name__)
+
+
+def welcome(name: str) -> str:
+    """The greeting after login; a name ending with a degree ("…, S.E.") gets no second
+    full stop."""
+    if name.endswith("."):
+        return _("Welcome, %(name)s", name=name)
+    return _("Welcome, %(name)s.", name=name)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -60,7 +69,7 @@ def login() -> ResponseReturnValue:
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
-            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            flash(welcome(user.name), "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
     elif request.method == "POST":
         status = 400
@@ -86,6 +95,8 @@ def logout() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     form = ChangePasswordForm()
     status = 200
+    # An administrator chose the password: the user chooses their own before anything else.
+    forced = bool(current_user.must_change_password)
     if form.validate_on_submit():
         user: User = current_user._get_current_object()  # type: ignore[attr-defined]
         try:
@@ -100,20 +111,18 @@ def account() -> ResponseReturnValue:
             sessions.end_all(user, now=utcnow(), reason="password", keep=session.get(SESSION_KEY))
         except DomainError as exc:
             db.session.commit()  # only the failed attempt, which counts towards throttling
-            target = getattr(form, exc.field or "", None)
-            if target is not None:
-                target.errors.append(exc.message)
-            else:
-                form.form_errors.append(exc.message)
+            attach_error(form, exc)
             status = 400
         else:
             db.session.commit()
             login_user(user)  # the session id carries the password stamp
             flash(_("Your password has been changed."), "success")
+            if forced:
+                return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/account.html", form=form), status
+    return render_template("auth/account.html", form=form, forced=forced), status
 
 
 @bp.route("/language", methods=["POST"])

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from tracker.blueprints.commitments.forms import (
     ActivateForm,
@@ -134,8 +133,6 @@ def _act(
         return redirect(url_for("commitments.detail", commitment_id=commitment_id))
     since = None
     if saved.conflict:
-        if name == "progress" and request.files.getlist(f"{name}-files"):
-            form.form_errors.append(_("Attach your files again."))
         since = service.updates_since(commitment_id, form.version.data or 0)
         form.show_current(
             db.session.scalar(select(Commitment.version).where(Commitment.id == commitment_id))
@@ -291,18 +288,3 @@ def evidence(commitment_id: int, evidence_id: int) -> ResponseReturnValue:
     except OSError:
         abort(404)
     return response
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    message = _(
-        "What you sent is larger than %(total)s in all (each file may be at most %(each)s). "
-        "Nothing was saved: go back and send fewer or smaller files, in several updates "
-        "if needed.",
-        total=human_size(int(limit)),
-        each=human_size(max_file_size()),
-    )
-    return render_template(
-        "errors/error.html", code=413, title=_("Too large"), message=message
-    ), 413

@@ -14,7 +14,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -27,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tracker.forms import CreateForm, TrackerForm, VersionedForm, empty_to_none, strip
+from tracker.forms import CreateForm, SubForm, TrackerForm, VersionedForm, empty_to_none, strip
 from tracker.models.commitment import CommitmentStatus
 from tracker.services.commitments import (
     INDICATOR_MAX,
@@ -255,7 +254,7 @@ class FilterForm(TrackerForm):
 # --- bulk entry for a workshop ---------------------------------------------------------
 
 
-class BulkRowForm(Form):
+class BulkRowForm(SubForm):
     """One OPD's line; a line left entirely empty is skipped."""
 
     opd_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])

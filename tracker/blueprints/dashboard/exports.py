@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from tracker.blueprints.dashboard import figures
+from tracker.blueprints.dashboard import figures, summary
 from tracker.documents import new_workbook, render_pdf, write_table
 from tracker.i18n import date_long
 from tracker.models import Person
@@ -130,6 +131,42 @@ def workbook(data: svc.Overview, ranking: Sequence[svc.OpdRow]) -> Workbook:
     )
     for index, (_label, _value, fmt) in enumerate(rows, start=1):
         sheet.cell(row=header + index, column=2).number_format = fmt
+
+    sheet = _sheet(book, _("RB priorities"))
+    previous = data.filters.period.previous()
+    priority_rows = [
+        [
+            row.area.name,
+            row.stats.in_force,
+            row.stats.average_progress,
+            row.expected if row.stats.in_force else None,
+            row.stats.verified,
+            row.stats.overdue,
+            row.light.label,
+            row.change,
+        ]
+        for row in data.priorities
+    ]
+    change_header = _("Change (points)")
+    if previous is not None:
+        change_header = _("Change since %(period)s (points)", period=previous.label)
+    header = write_table(
+        sheet,
+        [
+            _("RB priority area"),
+            _("Commitments in force"),
+            _("Average progress"),
+            _("Expected progress"),
+            _("Verified"),
+            _("Overdue"),
+            _("Traffic light"),
+            change_header,
+        ],
+        priority_rows,
+        title_lines=[*lines, svc.traffic_light_rule(data.filters.period)],
+        widths=[44, 14, 14, 14, 12, 12, 18, 20],
+    )
+    _formats(sheet, header, len(priority_rows), {3: "0.0", 4: "0.0", 8: "+0.0;-0.0;0.0"})
 
     sheet = _sheet(book, _("Status"))
     status = figures.status_rows(data.commitments, True)
@@ -277,13 +314,22 @@ def _rate(stats: svc.FollowUpStats) -> str:
 
 
 def report_pdf(
-    data: svc.Overview, ranking: Sequence[svc.OpdRow], *, signer: Person | None
+    data: svc.Overview,
+    ranking: Sequence[svc.OpdRow],
+    *,
+    signer: Person | None,
+    previous: svc.PeriodFigures | None,
 ) -> bytes:
+    """The report: a first page that says the figures in sentences (the RB priority areas
+    first), then the tables and charts, the definitions and the Inspektur's signature."""
     return render_pdf(
         "pdf/dashboard_report.html",
         data=data,
         ranking=ranking,
         title=report_title(),
+        summary=summary.sections(data, previous),
+        previous=previous,
+        traffic_rule=svc.traffic_light_rule(data.filters.period),
         charts=figures.city_charts(data),
         status_rows=figures.status_rows(data.commitments, True),
         outcome_rows=figures.outcome_rows(data.follow_ups),
@@ -292,5 +338,5 @@ def report_pdf(
         trend_label=figures.trend_label,
         area_label=figures.area_label,
         signer=signer,
-        sign_date=date_long(data.today),
+        sign_date=format_date(data.today, "d MMMM y"),
     )

@@ -62,9 +62,18 @@ def number(value: Decimal | float | int | None, digits: int = 0) -> str:
     return text.translate({ord(","): group, ord("."): decimal})
 
 
-def percent_text(value: Decimal | None) -> str:
+def percent_text(value: Decimal | None, digits: int = 2) -> str:
     """'66,67%' (two decimals, as BPK's completion rate); '—' when there is nothing."""
-    return "—" if value is None else f"{number(value, 2)}%"
+    return "—" if value is None else f"{number(value, digits)}%"
+
+
+def points_text(value: Decimal | None) -> str:
+    """A change in percentage points: '+12,5 poin', '−3,0 poin', '0,0 poin'; '—' when there
+    is nothing to compare."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return _("%(sign)s%(value)s points", sign=sign, value=number(abs(value), 1))
 
 
 def not_reviewed_label() -> str:
@@ -123,11 +132,13 @@ def area_label(row: svc.AreaRow) -> str:
 
 
 def areas_chart(areas: Sequence[svc.AreaRow], *, chart_id: str) -> Markup:
+    """Average progress per thematic area (the completion rate stays in the table: while
+    nothing is verified yet it is 0 % everywhere and says nothing)."""
     bars = [
         Bar(
             area_label(row),
-            float(row.stats.completion or 0),
-            percent_text(row.stats.completion),
+            float(row.stats.average_progress or 0),
+            percent_text(row.stats.average_progress, 1),
             "#2e7d32" if row.area is not None and row.area.is_priority else "#0b4f6c",
         )
         for row in areas
@@ -135,10 +146,17 @@ def areas_chart(areas: Sequence[svc.AreaRow], *, chart_id: str) -> Markup:
     return hbar_chart(
         bars,
         chart_id=chart_id,
-        title=_("Completion by thematic area"),
+        title=_("Average progress by thematic area"),
         desc=_describe(
             [
-                (area_label(r), f"{percent_text(r.stats.completion)} ({r.stats.in_force})")
+                (
+                    area_label(r),
+                    _(
+                        "%(progress)s average progress, %(n)s commitments in force",
+                        progress=percent_text(r.stats.average_progress, 1),
+                        n=number(r.stats.in_force),
+                    ),
+                )
                 for r in areas
             ]
         ),
@@ -276,9 +294,18 @@ def definitions() -> list[tuple[str, str]]:
         (
             _("Period"),
             _(
-                "Commitments due in the period; recommendations whose first deadline (report "
-                "received + 60 days) falls in the period; workshops held in the period. The "
-                "default is the current year, or all time when nothing is due this year."
+                "Commitments due in the period; workshops held in the period. The default is "
+                "the current year, or all time when nothing is due this year."
+            ),
+        ),
+        (
+            _("Follow-up figures"),
+            _(
+                "BPK's semester monitoring, as in the monitoring matrix: the recommendations of "
+                "the reports received by the end of the semester, each with the outcome of its "
+                "review in force then. A semester is itself; a year is its second semester (the "
+                "position at the end of the year); all time is the current semester. A period "
+                "still running is described as of today."
             ),
         ),
         (
@@ -286,6 +313,26 @@ def definitions() -> list[tuple[str, str]]:
             _(
                 "The thematic area filter applies to commitments only; recommendations, "
                 "attendance and grades have no thematic area."
+            ),
+        ),
+        (
+            _("RB priority areas"),
+            _(
+                "The areas marked RB priority for the period's year (or the latest earlier "
+                "year that has some). For each: commitments in force, average progress, "
+                "verified, overdue, a traffic light and the change in average progress since "
+                "the previous period, in points."
+            ),
+        ),
+        (
+            _("Traffic light"),
+            _(
+                "Green: nothing overdue and average progress at least the expected progress "
+                "(the share of the period elapsed; for all time, the share of the area's "
+                "commitments whose due date has passed). Red: more than a quarter of the "
+                "commitments overdue, or average progress more than %(gap)s points below the "
+                "expected. Amber: in between.",
+                gap=int(svc.RED_GAP),
             ),
         ),
         (
@@ -297,17 +344,22 @@ def definitions() -> list[tuple[str, str]]:
             _("Verified commitments ÷ commitments in force (all − cancelled − drafts)."),
         ),
         (
+            _("Average progress"),
+            _("The mean progress (in percent) of the commitments in force."),
+        ),
+        (
             _("Overdue"),
             _(
-                "As of today: commitments in progress past their due date; recommendations past "
-                "their current deadline and not yet settled (not reviewed, outcome 2 or 3)."
+                "Commitments in progress past their due date, as of today; recommendations "
+                "past their deadline without outcome 1 or 4 at the end of the monitoring "
+                "semester (today for the current one)."
             ),
         ),
         (
             _("Follow-up completion rate"),
             _(
-                "Recommendations whose current outcome is 1 (sesuai) ÷ all recommendations, "
-                "outcome 4 and those not reviewed yet included (BPK's rate)."
+                "Recommendations at outcome 1 (sesuai) ÷ all recommendations, outcome 4 and "
+                "those not reviewed yet included (BPK's rate)."
             ),
         ),
         (
@@ -320,8 +372,10 @@ def definitions() -> list[tuple[str, str]]:
         (
             _("Rank"),
             _(
-                "Among the OPDs with at least one commitment in force, by completion rate "
-                "(highest first); equal completion shares a rank."
+                "Among the OPDs with at least one commitment in force: first those with nothing "
+                "overdue, then the others; within each, by completion rate (highest first). "
+                "Equal places share a rank (1, 1, 3). Nobody is ranked while no commitment has "
+                "been verified."
             ),
         ),
         (
@@ -334,8 +388,8 @@ def definitions() -> list[tuple[str, str]]:
         (
             _("Amounts"),
             _(
-                "Financial findings with a recommendation in the selection: value to recover, "
-                "repayments recorded so far, balance."
+                "Financial findings with a recommendation in the monitoring: value to recover, "
+                "repayments made up to the end of the semester, balance."
             ),
         ),
     ]

@@ -56,8 +56,13 @@ SORT_DEFAULT_DIRECTION = {
 
 
 @bp.app_template_filter("dashboard_percent")
-def percent_filter(value: Any) -> str:
-    return figures.percent_text(value)
+def percent_filter(value: Any, digits: int = 2) -> str:
+    return figures.percent_text(value, digits)
+
+
+@bp.app_template_filter("dashboard_points")
+def points_filter(value: Any) -> str:
+    return figures.points_text(value)
 
 
 @bp.app_template_filter("dashboard_number")
@@ -71,8 +76,12 @@ def rupiah_filter(value: Any) -> str:
 
 
 def _filters(*, report: bool = True) -> svc.Filters:
-    """The filters from the query string; ignored values are flashed (on pages only)."""
-    filters, problems = svc.resolve_filters(request.args, today=today_wib())
+    """The filters from the query string; ignored values are flashed (on pages only).
+
+    An OPD secretary's pages default to all time: the figures then count every item of the
+    list of overdue ones shown above them (which is as of today, whatever the period)."""
+    default = None if can(P.VIEW_ALL) else svc.Period.all_time()
+    filters, problems = svc.resolve_filters(request.args, today=today_wib(), default=default)
     if report:
         for problem in problems:
             flash(problem, "warning")
@@ -238,6 +247,7 @@ def index() -> ResponseReturnValue:
             status_rows=figures.status_rows(data.commitments, True),
             outcome_rows=figures.outcome_rows(data.follow_ups),
             definitions=figures.definitions(),
+            traffic_rule=svc.traffic_light_rule(filters.period),
             trend_label=figures.trend_label,
             area_label=figures.area_label,
             export_args=export_args,
@@ -293,5 +303,6 @@ def export_xlsx() -> ResponseReturnValue:
 @requires(P.VIEW_DASHBOARD, P.VIEW_ALL)
 def export_pdf() -> ResponseReturnValue:
     data, ranking = _report_data()
-    pdf = exports.report_pdf(data, ranking, signer=svc.signer())
+    previous = svc.previous_figures(data.filters, today=data.today)
+    pdf = exports.report_pdf(data, ranking, signer=svc.signer(), previous=previous)
     return pdf_response(pdf, _filename(data, "laporan-pemantauan", "pdf"))

@@ -6,8 +6,10 @@ shows the score next to the point.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 
+from tracker.i18n import number
 from tracker.models.finding import Grade
 from tracker.services.grades import Comparison
 
@@ -20,8 +22,9 @@ BOTTOM = 44
 COLOURS = ("#0b4f6c", "#d97706", "#2e7d32", "#7b1fa2", "#c62828", "#546e7a", "#00838f")
 
 
-def _score_text(score: object) -> str:
-    return str(score).replace(".", ",")
+def _score_text(score: Decimal | float) -> str:
+    """'85,50' in Indonesian, '85.50' in English."""
+    return number(score, 2)
 
 
 def grades_svg(comparison: Comparison, *, title: str, empty_text: str) -> str:

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -30,7 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import CreateForm, TrackerForm, VersionedForm, empty_to_none, strip
+from tracker.forms import CreateForm, SubForm, TrackerForm, VersionedForm, empty_to_none, strip
 from tracker.models.finding import Grade, Instrument, Outcome, ReportKind, UnfollowableReason
 from tracker.services.errors import DomainError
 from tracker.services.findings import check_url, parse_rupiah
@@ -257,14 +256,14 @@ def _date_needed_with(other: str) -> Any:
     return check
 
 
-class EvidenceFileForm(Form):
+class EvidenceFileForm(SubForm):
     file = FileField(_l("File"))
     refers_to_on = DateField(
         _l("Date it refers to"), validators=[_date_needed_with("file"), _year_range]
     )
 
 
-class EvidenceLinkForm(Form):
+class EvidenceLinkForm(SubForm):
     url = StringField(
         _l("Link"),
         filters=[empty_to_none],

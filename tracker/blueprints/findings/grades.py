@@ -39,7 +39,7 @@ from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
 from tracker.i18n import to_wib
 from tracker.listing import int_arg
-from tracker.models import HierarchyRole, Opd, Person
+from tracker.models import Opd, Person
 from tracker.models.finding import (
     EvaluationResult,
     Finding,
@@ -64,6 +64,7 @@ from tracker.permissions import (
 from tracker.saving import saving
 from tracker.services import findings as svc
 from tracker.services import grades as grade_svc
+from tracker.services import signatories
 from tracker.services.errors import DomainError
 
 # --- the monitoring matrix -------------------------------------------------------------
@@ -161,12 +162,7 @@ def matrix_xlsx() -> Response:
 
 
 def _signer_person() -> Person | None:
-    return db.session.scalars(
-        select(Person)
-        .where(Person.hierarchy_role == HierarchyRole.INSPEKTUR, Person.active.is_(True))
-        .order_by(Person.id)
-        .limit(1)
-    ).first()
+    return signatories.inspektur()
 
 
 @bp.route("/matrix.pdf")

@@ -8,11 +8,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from tracker.documents import new_workbook, render_pdf, write_table
-from tracker.i18n import date_long, date_short
+from tracker.documents import breakable_number, new_workbook, render_pdf, write_table
+from tracker.i18n import amount, date_long, date_short, number
 from tracker.models import Opd
 from tracker.models.finding import Outcome
 from tracker.services.findings import Matrix, MatrixRow, Totals, period_label
@@ -135,10 +136,10 @@ def matrix_workbook(matrix: Matrix, opd: Opd | None) -> Workbook:
     totals = [
         "",
         _("Total"),
-        _("%(n)d recommendations", n=overall.total),
+        _("%(n)s recommendations", n=number(overall.total)),
         "",
         "",
-        _("Completion rate: %(rate)s%%", rate=_rate_text(rate)),
+        completion_text(rate),
         overall.value,
         overall.paid,
         overall.balance,
@@ -192,10 +193,22 @@ def _recap_row(totals: Totals) -> list[Any]:
     ]
 
 
-def _rate_text(rate: Decimal | None) -> str:
+def rate_text(rate: Decimal | None) -> str:
+    """A completion rate under a '(%)' heading: '52,63'; '—' when there is nothing."""
+    return "—" if rate is None else number(rate, 2)
+
+
+def completion_text(rate: Decimal | None) -> str:
+    """'Completion rate: 52,63%'."""
     if rate is None:
-        return "—"
-    return f"{rate:.2f}"
+        return f"{_('Completion rate')}: —"
+    return _("Completion rate: %(rate)s%%", rate=number(rate, 2))
+
+
+def money(value: Decimal | None) -> Markup:
+    """An amount for a money column of the PDF ('98.765.432.100'); it wraps after a group
+    separator when the column is too narrow for it."""
+    return breakable_number(amount(value))
 
 
 def matrix_pdf(matrix: Matrix, opd: Opd | None, signer: Any) -> bytes:
@@ -210,7 +223,9 @@ def matrix_pdf(matrix: Matrix, opd: Opd | None, signer: Any) -> bytes:
         remarks_text=remarks_text,
         finding_text=finding_text,
         report_heading=report_heading,
-        rate_text=_rate_text,
+        rate_text=rate_text,
+        completion_text=completion_text,
+        money=money,
         signer=signer,
         sign_date=format_date(matrix.as_of, "d MMMM y"),
     )

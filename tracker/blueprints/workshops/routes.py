@@ -269,7 +269,7 @@ def new() -> ResponseReturnValue:
                 actor=current_user, now=utcnow(), **_form_values(form)
             )
         if saved:
-            flash(_("The workshop %(title)s has been planned.", title=workshop.title), "success")
+            flash(_("“%(title)s” has been planned.", title=workshop.title), "success")
             return redirect(_detail_url(workshop))
     return render_template("workshops/new.html", form=form), form_status(form)
 
@@ -315,7 +315,7 @@ def edit(workshop_id: int) -> ResponseReturnValue:
                 original=_unsign("edit", form.original.data, workshop.id),
             )
         if saved:
-            flash(_("The workshop %(title)s has been saved.", title=workshop.title), "success")
+            flash(_("“%(title)s” has been saved.", title=workshop.title), "success")
             return redirect(_detail_url(workshop))
         if saved.conflict:
             changes = _describe_changes(saved.conflict.changes)
@@ -343,7 +343,7 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
                 workshop, actor=current_user, now=utcnow(), reason=form.reason.data
             )
         if saved:
-            flash(_("The workshop %(title)s has been cancelled.", title=workshop.title), "success")
+            flash(_("“%(title)s” has been cancelled.", title=workshop.title), "success")
             return redirect(_detail_url(workshop))
     return render_template(
         "workshops/detail.html", **_detail_context(workshop, cancel_form=form, show_cancel=True)

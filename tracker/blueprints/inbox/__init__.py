@@ -1,0 +1,1 @@
+"""The Inspektorat's work queue: the inbox and the semester review."""
