@@ -26,6 +26,7 @@ from tracker.models.reference import ThematicArea
 from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem, ReminderRun
 from tracker.models.submission import FormSubmission
 from tracker.models.workshop import (
+    AttendanceSignature,
     AttendanceStatus,
     Invitation,
     Workshop,
@@ -34,6 +35,7 @@ from tracker.models.workshop import (
 )
 
 __all__ = [
+    "AttendanceSignature",
     "AttendanceStatus",
     "AuditAction",
     "AuditLog",

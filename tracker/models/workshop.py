@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, TimestampMixin, UTCDateTime, VersionedMixin, str_enum
@@ -115,6 +116,9 @@ class Workshop(VersionedMixin, TimestampMixin, Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     #: The iCalendar UID: stable across edits, so calendars update the same event.
     ical_uid: Mapped[str] = mapped_column(String(100), unique=True, default=_new_ical_uid)
+    #: the iCalendar SEQUENCE of the current date, time and venue: raised by every change of
+    #: them (or a cancellation) that the invitees must be told of
+    ical_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organiser: Mapped[Opd | None] = relationship()
     thematic_areas: Mapped[list[ThematicArea]] = relationship(
@@ -137,6 +141,7 @@ class Invitation(VersionedMixin, TimestampMixin, Base):
 
     __tablename__ = "invitation"
     __audited__ = True
+    __audit_redacted__ = frozenset({"pass_hash"})
     __table_args__ = (UniqueConstraint("workshop_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +158,18 @@ class Invitation(VersionedMixin, TimestampMixin, Base):
     excuse_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     invitation_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the workshop's ``ical_sequence`` last sent to this invitee (invitation or update)
+    sent_sequence: Mapped[int | None] = mapped_column()
+    #: how the arrival was recorded: "self" (logged in), "pass" (personal link), "door"
+    #: (the kiosk), "staff" (the attendance screen)
+    checked_in_via: Mapped[str | None] = mapped_column(String(10))
+    #: an official who came without an invitation, added at the door
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    representative_nip: Mapped[str | None] = mapped_column(String(18))
+    #: the personal check-in pass: the SHA-256 of the current token (see
+    #: ``tracker.services.passes``) and its generation; revoking raises the generation
+    pass_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pass_generation: Mapped[int] = mapped_column(default=1, server_default="1")
 
     workshop: Mapped[Workshop] = relationship(back_populates="invitations")
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
@@ -169,3 +186,19 @@ class Invitation(VersionedMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Invitation {self.workshop_id}/{self.person_id} {self.status}>"
+
+
+class AttendanceSignature(Base):
+    """A signature given at check-in (on the personal pass page or at the door), placed in
+    the person's row of the daftar hadir. Kept apart from the (audited) invitation."""
+
+    __tablename__ = "attendance_signature"
+
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: an SVG document of the strokes (no scripts: only path elements, checked on save)
+    svg: Mapped[str] = mapped_column(Text)
+    #: who signed: the invitee or their representative
+    signed_by: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
