@@ -33,7 +33,10 @@ def test_invitations_qr_and_calendar_link_to_base_url_whatever_the_host(client, 
         body = message.get_body(("plain",)).get_content()
         assert f"{BASE}/workshops/{workshop.id}" in body
         assert "evil.example" not in message.as_string()
-        (attachment,) = list(message.iter_attachments())
+        assert f"{BASE}/hadir/" in body
+        attachment = next(
+            a for a in message.iter_attachments() if a.get_filename() == "undangan.ics"
+        )
         (event,) = Calendar.from_ical(attachment.get_payload(decode=True)).walk("VEVENT")
         assert str(event["url"]).startswith(BASE + "/")
     page = client.get(f"/workshops/{workshop.id}", environ_overrides=EVIL).get_data(as_text=True)

@@ -48,7 +48,7 @@ INSPEKTUR_NIP = "197402151999031004"
 # matrix holds about 12 of these recommendations, a page of the sheet about 30 invitees;
 # stepping by 2 and 3 they never skip the few lengths whose block would fall alone.
 MATRIX_SWEEP = range(1, 14, 2)  # report year 2005 + n holds n recommendations
-SHEET_SWEEP = range(15, 45, 3)  # a workshop per length of the invitation list
+SHEET_SWEEP = range(15, 45, 5)  # a workshop per length of the invitation list
 # The amounts of the big report's financial findings (value to recover, repaid).
 AMOUNTS = [
     (Decimal("12345678901"), Decimal("2345678901")),

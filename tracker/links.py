@@ -42,7 +42,11 @@ def external_url(endpoint: str, **values: Any) -> str:
     Without BASE_URL (a server not yet configured), a page may still show the address it
     was opened at (a QR code on the screen, a calendar file downloaded); nothing built that
     way is mailed, since sending mail requires BASE_URL."""
-    path = url_for(endpoint, **values)
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:  # the scheduler or the command line: the path alone, BASE_URL gives the rest
+        with current_app.test_request_context("/"):
+            path = url_for(endpoint, **values)
     root = request.script_root if has_request_context() else ""
     if root and path.startswith(root):
         path = path[len(root) :]

@@ -147,25 +147,32 @@ def live_server(tmp_path: Path, worker_databases: Databases) -> Iterator[LiveSer
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """Playwright's driver, once per worker (a second sync driver cannot start inside the
+    first one's event loop: a test that needs a browser of its own launches it from here)."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver: Any) -> Iterator[Any]:
     """One headless Chromium for the session (Debian's package, not Playwright's download).
 
     Every test gets fresh browser contexts of it (``new_page``), so nothing is shared
     between tests but the browser process. The browser test modules put themselves in one
     ``xdist_group``, so one worker runs them all and the suite starts Chromium once.
     """
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

@@ -416,13 +416,17 @@ def test_row_validation(app, values, message):
     workshop = _july(invite=[city.wali_kota, city.wawali])
     target, other = sorted(workshop.invitations, key=lambda i: i.person_id)
     rows = [_row(target, **values), _row(other, status="hadir")]
-    rejected = _errors(workshop, rows, START + dt.timedelta(minutes=30))
+    rejected = service.record_attendance(
+        workshop, rows, actor=None, now=START + dt.timedelta(minutes=30)
+    )
+    db.session.commit()
     assert list(rejected.errors) == [target.id]
     assert message in " ".join(m for _f, m in rejected.errors[target.id])
     assert not rejected.conflict
-    # All or nothing: the valid row was not saved either.
+    # Row by row: the valid row was saved, the invalid one not.
+    assert rejected.saved_ids == [other.id]
     db.session.expire_all()
-    assert {i.status for i in workshop.invitations} == {AttendanceStatus.INVITED}
+    assert (target.status, other.status) == (AttendanceStatus.INVITED, AttendanceStatus.HADIR)
 
 
 def test_representative_rules(app):
@@ -480,12 +484,12 @@ def test_concurrent_change_of_the_same_row_is_a_conflict(app):
     # The other door marks b present meanwhile.
     b.status, b.checked_in_at = AttendanceStatus.HADIR, START
     db.session.commit()
-    rejected = _errors(workshop, rows, START + dt.timedelta(minutes=5))
+    rejected = _errors(workshop, rows[1:], START + dt.timedelta(minutes=5))
     assert rejected.conflict
     assert list(rejected.conflicts) == [b.id]
     assert "now Present, 13:00 WIB" in rejected.conflicts[b.id]
     db.session.expire_all()
-    assert a.status is AttendanceStatus.INVITED  # nothing saved
+    assert b.status is AttendanceStatus.HADIR  # not overwritten
 
     # Both doors chose the same: not a conflict, nothing to write for that row.
     same = [
@@ -643,6 +647,7 @@ def test_ics_round_trip(app):
     assert str(event["status"]) == "CONFIRMED"
 
     workshop.status = WorkshopStatus.CANCELLED
+    workshop.ical_sequence = 1  # raised by the cancellation
     db.session.commit()
     cancelled = Calendar.from_ical(service.workshop_ics(workshop, method="REQUEST"))
     assert str(cancelled["method"]) == "CANCEL"

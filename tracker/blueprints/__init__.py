@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from tracker.blueprints.dashboard.routes import bp as dashboard_bp
     from tracker.blueprints.findings.routes import bp as findings_bp
     from tracker.blueprints.inbox.routes import bp as inbox_bp
+    from tracker.blueprints.passes.routes import bp as passes_bp
     from tracker.blueprints.reminders.routes import bp as reminders_bp
     from tracker.blueprints.workshops.routes import bp as workshops_bp
 
@@ -23,3 +24,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(findings_bp, url_prefix="/findings")
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(passes_bp)

@@ -237,6 +237,10 @@ EDIT_FIELDS = (
     "thematic_area_ids",
 )
 
+#: The fields a calendar holds: a change of any of them raises ``Workshop.ical_sequence``
+#: and is sent to the invitees (see :mod:`tracker.services.workshop_notices`).
+CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "venue"})
+
 
 def editable_values(workshop: Workshop) -> dict[str, Any]:
     """The values the edit form shows, as plain JSON-able values (for conflict reports)."""
@@ -325,6 +329,8 @@ def update_workshop(
         changed["thematic_area_ids"] = (before_ids, after_ids)
         if len(changed) == 1:
             workshop.updated_at = now  # an UPDATE of the row, so the version moves on
+    if CALENDAR_FIELDS.intersection(changed):
+        workshop.ical_sequence = (workshop.ical_sequence or 0) + 1  # calendars must update
     _flush()
     return changed
 
@@ -352,10 +358,21 @@ def cancel_workshop(
     workshop.status = WorkshopStatus.CANCELLED
     workshop.cancel_reason = reason_text
     workshop.cancelled_at = now
+    workshop.ical_sequence = (workshop.ical_sequence or 0) + 1  # calendars must remove it
     _flush()
 
 
 # --- protocol order --------------------------------------------------------------------
+
+
+def may_represent(representative: Person, invitee: Person) -> bool:
+    """An official may stand in only for someone above them in protocol order (the Wakil
+    Wali Kota is never represented by the Wali Kota)."""
+    return (
+        representative.id != invitee.id
+        and HierarchyRole(representative.hierarchy_role).protocol_rank
+        > HierarchyRole(invitee.hierarchy_role).protocol_rank
+    )
 
 
 def protocol_key(person: Person) -> tuple[Any, ...]:
@@ -534,29 +551,40 @@ def send_invitations(
     ``invitation_sent_at`` is recorded only for a delivered message, so a failure can be
     retried later; it never loses the invitation itself.
     """
+    from tracker.services import pass_links, passes  # local: passes imports this module
+
     _refuse_if_cancelled(workshop)
     outcome = MailOutcome()
     subject = _("Invitation: %(title)s", title=workshop.title)
+    invitations = list(invitations)
+    tokens = passes.issue_all(invitations)
     for invitation in invitations:
         person = invitation.person
         if not person.email:
             outcome.without_email.append(person.name)
             continue
         calendar = workshop_ics(workshop, now=now, url=url, method="REQUEST", attendee=person)
+        link = pass_links.pass_url(tokens[invitation.id])
         try:
             send_email(
                 person.email,
                 "workshop_invitation",
                 subject=subject,
-                attachments=[Attachment("undangan.ics", calendar, "text/calendar; method=REQUEST")],
+                attachments=[
+                    Attachment("undangan.ics", calendar, "text/calendar; method=REQUEST"),
+                    pass_links.qr_attachment(link),
+                ],
                 workshop=workshop,
                 person=person,
                 url=url,
+                pass_url=link,
+                qr_filename=pass_links.QR_FILENAME,
             )
         except MailError:
             outcome.failed.append(person.name)
             continue
         invitation.invitation_sent_at = now
+        invitation.sent_sequence = workshop.ical_sequence
         outcome.sent += 1
     _flush()
     return outcome
@@ -843,6 +871,13 @@ def _parse_row(
                 errors.append(
                     ("representative_person_id", _("An invitee cannot represent themselves."))
                 )
+            elif not may_represent(rep, invitation.person):
+                errors.append(
+                    (
+                        "representative_person_id",
+                        _("A representative must be below the invitee in protocol order."),
+                    )
+                )
             if name or position:
                 errors.append(
                     (
@@ -906,8 +941,43 @@ def _parse_row(
 
 @dataclass
 class AttendanceSaved:
+    """What a save of the attendance screen did: the rows saved, and the rows refused with
+    their reasons (``errors`` per invitation (field, message), ``conflicts`` per invitation
+    (message), ``form_errors``), as :class:`AttendanceRejected` reports them."""
+
     changed: int
     held_now: bool
+    saved_ids: list[int] = field(default_factory=list)
+    errors: dict[int, list[tuple[str | None, str]]] = field(default_factory=dict)
+    conflicts: dict[int, str] = field(default_factory=dict)
+    form_errors: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> int:
+        """How many changed rows were not saved."""
+        return len(self.errors) + len(self.conflicts)
+
+    @property
+    def partial(self) -> bool:
+        """Some of the changes were not saved."""
+        return bool(self.errors or self.conflicts or self.form_errors)
+
+    @property
+    def conflict(self) -> bool:
+        return bool(self.conflicts)
+
+    @property
+    def message(self) -> str:
+        return _(
+            "%(saved)d of %(total)d changed rows were saved; the rows marked below were not.",
+            saved=self.changed,
+            total=self.changed + self.refused,
+        )
+
+
+ROW_SAVED_MEANWHILE = _l(
+    "Someone saved this row at the same moment; your entry was not saved. Review it and save again."
+)
 
 
 def record_attendance(
@@ -917,11 +987,13 @@ def record_attendance(
     actor: User | None,
     now: dt.datetime,
 ) -> AttendanceSaved:
-    """Save the attendance screen: all rows or none.
+    """Save the attendance screen row by row: every valid row is saved, each one whole or
+    not at all; the others are reported per row.
 
     Only the rows the user changed are written. A changed row whose invitation was saved
     by someone else meanwhile (another version) is a conflict unless both ended with the
-    same values; conflicts and invalid rows are reported per row and nothing is saved.
+    same values; a conflict is reported and never overwritten. When no row could be saved
+    and some were refused, :class:`AttendanceRejected` is raised (nothing was saved).
     """
     del actor
     if workshop.is_cancelled:
@@ -989,7 +1061,23 @@ def record_attendance(
                 n=removed,
             )
         )
-    if errors or conflicts or form_errors:
+    opens, closes = checkin_window(workshop)
+    saved: list[tuple[Invitation, _Parsed]] = []
+    for invitation, parsed in plan:
+        # Each row in its own savepoint: a row saved by someone else at this very moment
+        # is reported, and the other rows are kept.
+        savepoint = db.session.begin_nested()
+        try:
+            _apply(invitation, parsed, now=now, window_open=opens <= now <= closes)
+            db.session.flush()
+            savepoint.commit()
+        except StaleDataError:
+            savepoint.rollback()
+            db.session.info.pop("audit_pending", None)  # the audit entry of the row not saved
+            conflicts[invitation.id] = str(ROW_SAVED_MEANWHILE)
+            continue
+        saved.append((invitation, parsed))
+    if not saved and (errors or conflicts or form_errors):
         raise AttendanceRejected(
             _("Nothing was saved."),
             errors=errors,
@@ -997,12 +1085,9 @@ def record_attendance(
             form_errors=form_errors,
             conflict=bool(removed),
         )
-    opens, closes = checkin_window(workshop)
-    for invitation, parsed in plan:
-        _apply(invitation, parsed, now=now, window_open=opens <= now <= closes)
     held_now = False
     if workshop.status is WorkshopStatus.PLANNED and any(
-        parsed.status.attended for _inv, parsed in plan
+        parsed.status.attended for _inv, parsed in saved
     ):
         workshop.status = WorkshopStatus.HELD
         held_now = True
@@ -1012,7 +1097,14 @@ def record_attendance(
         raise AttendanceRejected(
             _("Nothing was saved."), form_errors=[str(CONCURRENT_SAVE)], conflict=True
         ) from exc
-    return AttendanceSaved(changed=len(plan), held_now=held_now)
+    return AttendanceSaved(
+        changed=len(saved),
+        held_now=held_now,
+        saved_ids=[inv.id for inv, _parsed in saved],
+        errors=errors,
+        conflicts=conflicts,
+        form_errors=form_errors,
+    )
 
 
 def _apply(invitation: Invitation, parsed: _Parsed, *, now: dt.datetime, window_open: bool) -> None:
@@ -1169,7 +1261,7 @@ def workshop_ics(
     event.add("dtend", workshop.ends_at.astimezone(dt.UTC))
     event.add("summary", workshop.title)
     event.add("location", workshop.venue)
-    event.add("sequence", max(int(workshop.version or 1) - 1, 0))
+    event.add("sequence", workshop.ical_sequence or 0)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     parts = [workshop.theme or ""]
     if workshop.description:

@@ -7,8 +7,9 @@ language of the interface.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import segno
@@ -20,7 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.documents import new_workbook, put, render_pdf, write_table
 from tracker.i18n import date_long, time_wib, to_wib
-from tracker.models import AttendanceStatus, Invitation, Person, Workshop
+from tracker.models import AttendanceSignature, AttendanceStatus, Invitation, Person, Workshop
+from tracker.services import signatures as signatures_service
 from tracker.services.workshops import AttendanceSummary
 
 SHEET_COLUMNS = ("No", "Nama", "Jabatan", "OPD", "Keterangan", "Tanda Tangan")
@@ -38,47 +40,121 @@ STATUS_ID = {
 @dataclass(frozen=True)
 class SheetRow:
     number: int
+    #: the Nama, Jabatan and OPD columns, each written once: a column that would repeat
+    #: what a column before it already says is empty ("")
     name: str
     position: str
     opd: str
     remark: str
+    walk_in: bool = False
+    #: the signature given at check-in: a data: URI of its SVG, and when it was given
+    signature_uri: str | None = None
+    signed_at: dt.datetime | None = None
+
+    @property
+    def name_span(self) -> int:
+        """How many of the Nama, Jabatan, OPD columns the name covers on the PDF."""
+        if self.position:
+            return 1
+        return 2 if self.opd else 3
+
+    @property
+    def position_span(self) -> int:
+        return 1 if self.opd or not self.position else 2
+
+    @property
+    def signature_note(self) -> str:
+        """The signature as text, for the spreadsheet: 'ditandatangani 08.31 WIB'."""
+        return f"ditandatangani {time_wib(self.signed_at)}" if self.signed_at else ""
+
+
+def _plain(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _contains(text: str, part: str) -> bool:
+    return bool(part) and part.casefold() in text.casefold()
+
+
+def person_columns(person: Person) -> tuple[str, str, str]:
+    """(Nama, Jabatan, OPD) of an official with nothing said twice in one row.
+
+    An official recorded under their position (name equal to position) shows it once, as
+    the name. A position that ends with the OPD's name ("Kepala Dinas Kesehatan" of the
+    Dinas Kesehatan) keeps the OPD in the OPD column and only the rest as the position
+    ("Kepala"); and when the name already carries the OPD's name (a position-only
+    official), the OPD column stays empty."""
+    name = _plain(person.name)
+    position = _plain(person.position)
+    opd = _plain(person.opd.name) if person.opd else ""
+    if position.casefold() == name.casefold():
+        position = ""
+    if opd and position.casefold().endswith(opd.casefold()):
+        rest = position[: len(position) - len(opd)].strip(" ,-")
+        position = rest if rest else position
+    if _contains(name, opd) or _contains(position, opd):
+        opd = ""
+    return name, position, opd
+
+
+def _who(name: str | None, position: str | None) -> str:
+    name, position = _plain(name), _plain(position)
+    if not position or position.casefold() == name.casefold():
+        return name
+    return ", ".join(p for p in (name, position) if p)
 
 
 def remark(invitation: Invitation) -> str:
     """The Keterangan column: blank while attendance is not recorded (to sign on paper)."""
     status = invitation.status
+    text = ""
     if status is AttendanceStatus.HADIR:
+        text = "Hadir"
         if invitation.checked_in_at:
-            return f"Hadir ({time_wib(invitation.checked_in_at)})"
-        return "Hadir"
-    if status is AttendanceStatus.DIWAKILI:
+            text = f"Hadir ({time_wib(invitation.checked_in_at)})"
+    elif status is AttendanceStatus.DIWAKILI:
         rep = invitation.representative
         if rep is not None:
-            who = f"{rep.name}, {rep.position}"
+            who = _who(rep.name, rep.position)
         else:
-            who = ", ".join(
-                p for p in (invitation.representative_name, invitation.representative_position) if p
-            )
-        return f"Diwakili oleh {who}" if who else "Diwakili"
-    if status is AttendanceStatus.IZIN:
-        return f"Izin: {invitation.excuse_reason}" if invitation.excuse_reason else "Izin"
-    if status is AttendanceStatus.TIDAK_HADIR:
-        return "Tidak hadir"
-    return ""
+            who = _who(invitation.representative_name, invitation.representative_position)
+        text = f"Diwakili oleh {who}" if who else "Diwakili"
+        if invitation.checked_in_at:
+            text = f"{text} ({time_wib(invitation.checked_in_at)})"
+    elif status is AttendanceStatus.IZIN:
+        text = f"Izin: {invitation.excuse_reason}" if invitation.excuse_reason else "Izin"
+    elif status is AttendanceStatus.TIDAK_HADIR:
+        text = "Tidak hadir"
+    if invitation.walk_in:
+        text = f"{text}; tanpa undangan" if text else "Tanpa undangan"
+    return text
 
 
-def sheet_rows(invitations: Sequence[Invitation]) -> list[SheetRow]:
+def sheet_rows(
+    invitations: Sequence[Invitation],
+    signatures: Mapping[int, AttendanceSignature] | None = None,
+) -> list[SheetRow]:
+    """The rows of the sheet; ``signatures`` (by invitation id) are placed in their rows,
+    none for the blank sheet to sign on paper."""
+    signatures = signatures or {}
+    rows = []
     with force_locale("id"):
-        return [
-            SheetRow(
-                number=n,
-                name=inv.person.name,
-                position=inv.person.position,
-                opd=inv.person.opd.name if inv.person.opd else "",
-                remark=remark(inv),
+        for n, inv in enumerate(invitations, start=1):
+            name, position, opd = person_columns(inv.person)
+            signature = signatures.get(inv.id)
+            rows.append(
+                SheetRow(
+                    number=n,
+                    name=name,
+                    position=position,
+                    opd=opd,
+                    remark=remark(inv),
+                    walk_in=inv.walk_in,
+                    signature_uri=signatures_service.data_uri(signature.svg) if signature else None,
+                    signed_at=signature.signed_at if signature else None,
+                )
             )
-            for n, inv in enumerate(invitations, start=1)
-        ]
+    return rows
 
 
 def _when(workshop: Workshop) -> tuple[str, str]:
@@ -93,15 +169,20 @@ def _when(workshop: Workshop) -> tuple[str, str]:
 
 
 def sheet_pdf(
-    workshop: Workshop, invitations: Sequence[Invitation], signer: Person | None
+    workshop: Workshop,
+    invitations: Sequence[Invitation],
+    signer: Person | None,
+    signatures: Mapping[int, AttendanceSignature] | None = None,
 ) -> bytes:
+    """The daftar hadir; with ``signatures`` each one stands in its row, without them the
+    sheet is blank for signing on paper."""
     day, hours = _when(workshop)
     with force_locale("id"):
         signed_on = format_date(to_wib(workshop.starts_at).date(), "d MMMM y")
         return render_pdf(
             "pdf/attendance_sheet.html",
             workshop=workshop,
-            rows=sheet_rows(invitations),
+            rows=sheet_rows(invitations, signatures),
             columns=SHEET_COLUMNS,
             day=day,
             hours=hours,
@@ -115,6 +196,7 @@ def sheet_workbook(
     workshop: Workshop,
     invitations: Sequence[Invitation],
     summary: AttendanceSummary,
+    signatures: Mapping[int, AttendanceSignature] | None = None,
 ) -> Workbook:
     day, hours = _when(workshop)
     workbook = new_workbook()
@@ -129,11 +211,11 @@ def sheet_workbook(
     ]
     if workshop.is_cancelled:
         title_lines.append("DIBATALKAN")
-    rows = sheet_rows(invitations)
+    rows = sheet_rows(invitations, signatures)
     header = write_table(
         sheet,
         SHEET_COLUMNS,
-        [(r.number, r.name, r.position, r.opd, r.remark, "") for r in rows],
+        [(r.number, r.name, r.position, r.opd, r.remark, r.signature_note) for r in rows],
         title_lines=title_lines,
         widths=[6, 34, 38, 34, 34, 22],
     )

@@ -89,6 +89,8 @@ class WorkshopForm(CreateForm):
 class WorkshopEditForm(WorkshopForm, VersionedForm):
     status = SelectField(_l("Status"), choices=_editable_statuses)
     original = HiddenField()
+    #: the user confirmed that the invitees will be sent the change (second submit)
+    confirm_notice = BooleanField(_l("Send the change to the invitees"))
 
 
 class CancelForm(TrackerForm):
@@ -98,6 +100,7 @@ class CancelForm(TrackerForm):
         validators=[InputRequired(), Length(max=1000)],
         render_kw={"rows": 2},
     )
+    confirm_notice = BooleanField(_l("Send the cancellation to the invitees"))
 
 
 class InviteForm(TrackerForm):

@@ -32,6 +32,7 @@ from tracker.blueprints.workshops.routes import (
     _sign,
     _unsign,
     bp,
+    flash_delivery,
 )
 from tracker.extensions import db
 from tracker.i18n import datetime_wib
@@ -206,31 +207,19 @@ def _do_invite(workshop: Workshop, form: InviteForm, chosen: bool) -> ResponseRe
             "success",
         )
     if outcome is not None:
-        flash(
+        flash_delivery(
+            outcome,
             ngettext(
                 "%(num)d invitation e-mail has been sent.",
                 "%(num)d invitation e-mails have been sent.",
                 outcome.sent,
             ),
-            "success" if not outcome.failed else "warning",
+            _(
+                "Could not send to: %(names)s. Their invitations are kept; "
+                "try sending again later.",
+                names="%(names)s",
+            ),
         )
-        if outcome.failed:
-            flash(
-                _(
-                    "Could not send to: %(names)s. Their invitations are kept; "
-                    "try sending again later.",
-                    names=", ".join(outcome.failed),
-                ),
-                "danger",
-            )
-        if outcome.without_email:
-            flash(
-                _(
-                    "No e-mail address recorded for: %(names)s.",
-                    names=", ".join(outcome.without_email),
-                ),
-                "warning",
-            )
     return redirect(_detail_url(workshop, _anchor="invitees"))
 
 
@@ -256,9 +245,10 @@ def uninvite(workshop_id: int, invitation_id: int) -> ResponseReturnValue:
 # --- attendance ------------------------------------------------------------------------------
 
 
-def _representative_options(invitations: list[Invitation]) -> dict[int | None, list[Person]]:
-    """For each OPD of an invitee: its active officials, then the city's leaders (the usual
-    representatives); one query."""
+def _representative_options(invitations: list[Invitation]) -> dict[int, list[Person]]:
+    """For each invitation: the active officials of the invitee's OPD, then the city's
+    leaders (the usual representatives), only those below the invitee in protocol order;
+    one query."""
     opd_ids = sorted({inv.person.opd_id for inv in invitations if inv.person.opd_id})
     people = db.session.scalars(
         select(Person)
@@ -273,10 +263,12 @@ def _representative_options(invitations: list[Invitation]) -> dict[int | None, l
     ).all()
     people = sorted(people, key=service.protocol_key)
     leaders = [p for p in people if p.hierarchy_role in service.LEADER_ROLES]
-    options: dict[int | None, list[Person]] = {None: leaders}
-    for opd_id in opd_ids:
-        own = [p for p in people if p.opd_id == opd_id]
-        options[opd_id] = own + [p for p in leaders if p.opd_id != opd_id]
+    options: dict[int, list[Person]] = {}
+    for inv in invitations:
+        opd_id = inv.person.opd_id
+        pool = [p for p in people if opd_id and p.opd_id == opd_id]
+        pool += [p for p in leaders if p.opd_id != opd_id or not opd_id]
+        options[inv.id] = [p for p in pool if service.may_represent(p, inv.person)]
     return options
 
 
@@ -308,15 +300,19 @@ def _attendance_page(
     form: AttendanceForm,
     *,
     submitted: list[service.AttendanceRow] | None = None,
-    rejected: service.AttendanceRejected | None = None,
+    rejected: service.AttendanceRejected | service.AttendanceSaved | None = None,
 ) -> str:
+    """The screen; after a save that refused some rows (``rejected``), those rows keep the
+    values sent with their reasons, and the saved rows are marked."""
     invitations = service.load_invitations(workshop)
     by_id = {row.invitation_id: row for row in submitted or []}
+    saved_ids = set(rejected.saved_ids) if isinstance(rejected, service.AttendanceSaved) else set()
     rows = []
     for inv in invitations:
         stored = service.row_values(inv)
         sent = by_id.get(inv.id)
-        values = dict(sent.values) if sent is not None and sent.touched else stored
+        keep_sent = sent is not None and sent.touched and inv.id not in saved_ids
+        values = dict(sent.values) if keep_sent and sent is not None else stored
         values["status"] = values.get("status") or AttendanceStatus.INVITED.value
         errors = rejected.errors.get(inv.id, []) if rejected else []
         rows.append(
@@ -326,6 +322,7 @@ def _attendance_page(
                 "errors": errors,
                 "error_fields": {f for f, _m in errors if f},
                 "conflict": rejected.conflicts.get(inv.id) if rejected else None,
+                "saved": inv.id in saved_ids,
             }
         )
     form.original.data = _sign(
@@ -365,6 +362,9 @@ def attendance(workshop_id: int) -> ResponseReturnValue:
         return _attendance_page(workshop, form, submitted=rows, rejected=rejected), (
             409 if getattr(rejected, "conflict", False) else 400
         )
+    if result.partial:
+        # Saved what was valid; the page lists the rows refused, with their reasons.
+        return _attendance_page(workshop, form, submitted=rows, rejected=result), 200
     if result.changed:
         flash(
             ngettext(

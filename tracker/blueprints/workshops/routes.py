@@ -25,6 +25,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import or_, select
@@ -59,6 +60,7 @@ from tracker.permissions import (
 )
 from tracker.saving import form_status, saving
 from tracker.services import workshop_list as lists
+from tracker.services import workshop_notices as notices
 from tracker.services import workshops as service
 
 bp = Blueprint("workshops", __name__)
@@ -236,6 +238,7 @@ def _detail_context(workshop: Workshop, **extra: Any) -> dict[str, Any]:
         "checkin_closes": closes,
         "checkin_url": _checkin_url(workshop),
         "cancel_form": CancelForm(),
+        "sent_versions": notices.sent_versions(workshop, invitations),
         "now": now,
         "Status": AttendanceStatus,
     }
@@ -277,7 +280,9 @@ def new() -> ResponseReturnValue:
 @bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
 @requires(P.MANAGE_WORKSHOPS)
 def edit(workshop_id: int) -> ResponseReturnValue:
-    workshop = _load(workshop_id, selectinload(Workshop.thematic_areas))
+    workshop = _load(
+        workshop_id, selectinload(Workshop.thematic_areas), selectinload(Workshop.organiser)
+    )
     if workshop.is_cancelled:
         flash(_("This workshop has been cancelled; it can no longer be changed."), "warning")
         return redirect(_detail_url(workshop))
@@ -304,27 +309,93 @@ def edit(workshop_id: int) -> ResponseReturnValue:
     form.thematic_area_ids.choices = _area_choices(a.id for a in workshop.thematic_areas)
     changes: dict[str, tuple[Any, Any]] = {}
     if form.validate_on_submit():
+        values = _form_values(form)
+        preview = notices.preview_change(
+            workshop,
+            starts_at=values["starts_at"],
+            ends_at=values["ends_at"],
+            venue=values["venue"],
+        )
+        if (
+            preview.needs_confirmation
+            and not form.confirm_notice.data
+            and form.version.data == workshop.version
+        ):
+            # The confirmation step: what changes, and to how many invitees it is sent.
+            return render_template(
+                "workshops/edit.html",
+                form=form,
+                workshop=workshop,
+                changes=changes,
+                labels=_labels(),
+                confirm=preview,
+            )
         with saving(form) as saved:
-            service.update_workshop(
+            result = notices.update_and_notify(
                 workshop,
                 actor=current_user,
                 now=utcnow(),
-                **_form_values(form),
+                url=_external_detail_url(workshop),
+                confirmed=bool(form.confirm_notice.data),
+                **values,
                 status=WorkshopStatus(form.status.data),
                 expected_version=form.version.data,
                 original=_unsign("edit", form.original.data, workshop.id),
             )
         if saved:
             flash(_("“%(title)s” has been saved.", title=workshop.title), "success")
+            _flash_notice(result.notice)
             return redirect(_detail_url(workshop))
         if saved.conflict:
             changes = _describe_changes(saved.conflict.changes)
             form.show_current(workshop.version)
             form.original.data = _sign("edit", workshop.id, service.editable_values(workshop))
-    labels = {key: str(label) for key, label in FIELD_LABELS.items()}
     return render_template(
-        "workshops/edit.html", form=form, workshop=workshop, changes=changes, labels=labels
+        "workshops/edit.html",
+        form=form,
+        workshop=workshop,
+        changes=changes,
+        labels=_labels(),
+        confirm=None,
     ), form_status(form)
+
+
+def _labels() -> dict[str, str]:
+    return {key: str(label) for key, label in FIELD_LABELS.items()}
+
+
+def flash_delivery(outcome: Any, sent: str, failed: str) -> None:
+    """Tell the user whom a sending reached (``sent``, already worded with the count), whom
+    it did not (``failed``, with ``%(names)s``) and who has no e-mail address."""
+    flash(sent, "success" if not outcome.failed else "warning")
+    if outcome.failed:
+        flash(failed % {"names": ", ".join(outcome.failed)}, "danger")
+    if outcome.without_email:
+        flash(
+            _(
+                "No e-mail address recorded for: %(names)s.",
+                names=", ".join(outcome.without_email),
+            ),
+            "warning",
+        )
+
+
+def _flash_notice(outcome: notices.NoticeOutcome | None) -> None:
+    """Tell the user whom the update or cancellation reached, and whom not."""
+    if outcome is None:
+        return
+    flash_delivery(
+        outcome,
+        ngettext(
+            "The change has been sent to %(num)d invitee.",
+            "The change has been sent to %(num)d invitees.",
+            outcome.sent,
+        ),
+        _(
+            "Could not send the change to: %(names)s. Send it again from the invitee list.",
+            names="%(names)s",
+        ),
+    )
 
 
 @bp.route("/<int:workshop_id>/cancel", methods=["POST"])
@@ -339,16 +410,36 @@ def cancel(workshop_id: int) -> ResponseReturnValue:
     form = CancelForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            service.cancel_workshop(
-                workshop, actor=current_user, now=utcnow(), reason=form.reason.data
+            outcome = notices.cancel_and_notify(
+                workshop,
+                actor=current_user,
+                now=utcnow(),
+                url=_external_detail_url(workshop),
+                reason=form.reason.data,
+                confirmed=bool(form.confirm_notice.data),
             )
         if saved:
             flash(_("“%(title)s” has been cancelled.", title=workshop.title), "success")
+            _flash_notice(outcome)
             return redirect(_detail_url(workshop))
     return render_template(
         "workshops/detail.html", **_detail_context(workshop, cancel_form=form, show_cancel=True)
     ), 400
 
 
+@bp.route("/<int:workshop_id>/notices/resend", methods=["POST"])
+@requires(P.MANAGE_WORKSHOPS)
+def resend_notice(workshop_id: int) -> ResponseReturnValue:
+    """Send the latest version (update or cancellation) to the invitees who lack it."""
+    workshop = _load(workshop_id, selectinload(Workshop.organiser))
+    with saving() as saved:
+        outcome = notices.resend_latest(
+            workshop, actor=current_user, now=utcnow(), url=_external_detail_url(workshop)
+        )
+    if saved:
+        _flash_notice(outcome)
+    return redirect(_detail_url(workshop, _anchor="invitees"))
+
+
 # The other sub-areas add their routes to ``bp`` (imported last: they use the helpers above).
-from tracker.blueprints.workshops import invitees, sheets  # noqa: E402, F401
+from tracker.blueprints.workshops import cards, door, invitees, sheets, signatures  # noqa: E402, F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Response,
+    request,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -29,6 +30,7 @@ from tracker.permissions import (
     login_only,
     requires,
 )
+from tracker.services import signatures
 from tracker.services import workshops as service
 
 # --- QR code, calendar and the attendance sheet ------------------------------------------------
@@ -87,7 +89,9 @@ def _sheet_name(workshop: Workshop, extension: str) -> str:
 def sheet_pdf(workshop_id: int) -> ResponseReturnValue:
     workshop = _load(workshop_id, selectinload(Workshop.organiser))
     invitations = service.load_invitations(workshop)
-    data = documents.sheet_pdf(workshop, invitations, _head_of(workshop.organiser_opd_id))
+    # ?blank=1: the sheet without the signatures given on screen, to sign on paper
+    signed = None if request.args.get("blank") == "1" else signatures.for_workshop(workshop.id)
+    data = documents.sheet_pdf(workshop, invitations, _head_of(workshop.organiser_opd_id), signed)
     return pdf_response(data, _sheet_name(workshop, "pdf"))
 
 
@@ -97,7 +101,10 @@ def sheet_xlsx(workshop_id: int) -> ResponseReturnValue:
     workshop = _load(workshop_id, selectinload(Workshop.organiser))
     invitations = service.load_invitations(workshop)
     workbook = documents.sheet_workbook(
-        workshop, invitations, service.attendance_summary(invitations)
+        workshop,
+        invitations,
+        service.attendance_summary(invitations),
+        signatures.for_workshop(workshop.id),
     )
     return xlsx_response(workbook, _sheet_name(workshop, "xlsx"))
 
