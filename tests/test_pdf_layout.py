@@ -47,7 +47,7 @@ INSPEKTUR_NIP = "197402151999031004"
 # Lengths swept so that the signature block falls at every height of a page: a page of the
 # matrix holds about 12 of these recommendations, a page of the sheet about 30 invitees;
 # stepping by 2 and 3 they never skip the few lengths whose block would fall alone.
-MATRIX_SWEEP = range(1, 14, 2)  # report year 2005 + n holds n recommendations
+MATRIX_SWEEP = range(1, 14, 4)  # report year 2005 + n holds n recommendations
 SHEET_SWEEP = range(15, 45, 5)  # a workshop per length of the invitation list
 # The amounts of the big report's financial findings (value to recover, repaid).
 AMOUNTS = [
