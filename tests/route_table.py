@@ -44,3 +44,14 @@ class RouteRule:
     # when the record depends on who asks (e.g. "my reminders"): (world, role) -> kwargs;
     # role is a Role or "anonymous"
     role_kwargs: Callable[[World, Any], dict[str, Any]] | None = None
+
+
+def first_role(rule: RouteRule) -> Role | None:
+    """The first role allowed to use a route (None for a public one): whom the
+    table-driven tests send."""
+    if rule.roles == PUBLIC:
+        return None
+    for role in (Role.ADMIN, Role.INSPEKTORAT, Role.OPD, Role.PIMPINAN):
+        if role in rule.roles:
+            return role
+    raise AssertionError("a route nobody may use")

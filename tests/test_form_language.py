@@ -37,11 +37,10 @@ from wtforms.form import BaseForm
 from wtforms.i18n import messages_path
 from wtforms.validators import Email, InputRequired, Length, NumberRange
 
-from tests.route_table import PUBLIC, World
+from tests.route_table import World, first_role
 from tests.test_route_permissions import ROUTES, build_world
 from tracker.form_messages import FLASK_WTF_MESSAGES, WTFORMS_MESSAGES, WTFORMS_PLURAL_MESSAGES
 from tracker.forms import SubForm, TrackerForm
-from tracker.models import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "tracker" / "translations" / "id" / "LC_MESSAGES" / "messages.po"
@@ -269,15 +268,6 @@ class _PostForms(HTMLParser):
             self._action = None
 
 
-def _role_for(rule: Any) -> Role | None:
-    if rule.roles == PUBLIC:
-        return None
-    for role in (Role.ADMIN, Role.INSPEKTORAT, Role.OPD, Role.PIMPINAN):
-        if role in rule.roles:
-            return role
-    raise AssertionError("a route nobody may use")
-
-
 @pytest.mark.database(snapshot=build_world)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_every_form_sent_empty_answers_in_indonesian(app, client, snapshot: World, login, endpoint):
@@ -285,7 +275,7 @@ def test_every_form_sent_empty_answers_in_indonesian(app, client, snapshot: Worl
     if "GET" not in methods:
         pytest.skip("not a page")
     rule = ROUTES[endpoint]
-    role = _role_for(rule)
+    role = first_role(rule)
     kwargs = (
         rule.role_kwargs(snapshot, role or "anonymous")
         if rule.role_kwargs

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, String, cast, or_
 
@@ -120,3 +122,21 @@ def int_arg(name: str, args: Mapping[str, str] | None = None) -> int | None:
     """A positive whole number from the query string, or None (never an error)."""
     raw = (request.args if args is None else args).get(name, "")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def semester_arg(today: dt.date, name: str = "semester") -> str:
+    """The semester asked for in the query string (``?semester=2023-S2``), by default the
+    current one. A malformed semester, or one that has not begun, is a 400 saying so."""
+    from tracker.errors import InvalidInput
+    from tracker.services import findings
+
+    current = findings.period_of(today)
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return current
+    match = findings.PERIOD_RE.match(raw)
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise InvalidInput(_("Choose a semester, e.g. 2023-S2."))
+    if raw > current:
+        raise InvalidInput(_("Semester %(period)s has not begun yet.", period=raw))
+    return raw

@@ -189,5 +189,10 @@ def test_matrix_page_and_bad_semesters(client, login_as, data):
     for bad in ("2023-S3", "x", "2999-S1"):
         assert client.get(f"/findings/matrix?semester={bad}").status_code == 400
         assert client.get(f"/findings/matrix.xlsx?semester={bad}").status_code == 400
+    # The 400 says what was wrong.
+    assert "e.g. 2023-S2" in client.get("/findings/matrix?semester=x").get_data(as_text=True)
+    future = client.get("/findings/matrix?semester=2099-S1")
+    assert future.status_code == 400
+    assert "Semester 2099-S1 has not begun yet." in future.get_data(as_text=True)
     assert client.get("/findings/matrix?opd=99999").status_code == 404
     assert client.get("/findings/matrix").status_code == 200  # the current semester

@@ -38,7 +38,7 @@ from tracker.blueprints.findings.routes import (
 from tracker.documents import pdf_response, safe_filename, xlsx_response
 from tracker.extensions import db
 from tracker.i18n import to_wib
-from tracker.listing import int_arg
+from tracker.listing import int_arg, semester_arg
 from tracker.models import Opd, Person
 from tracker.models.finding import (
     EvaluationResult,
@@ -65,7 +65,6 @@ from tracker.saving import saving
 from tracker.services import findings as svc
 from tracker.services import grades as grade_svc
 from tracker.services import signatories
-from tracker.services.errors import DomainError
 
 # --- the monitoring matrix -------------------------------------------------------------
 
@@ -77,16 +76,7 @@ def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
     current = svc.period_of(today)
     first = svc.period_of(first_received) if first_received else current
     periods = svc.periods_between(min(first, current), current)
-    raw = request.args.get("semester", "").strip()
-    if raw:
-        try:
-            period = svc.parse_period(raw, field="semester")
-        except DomainError:
-            abort(400)
-        if period > current:
-            abort(400)
-    else:
-        period = current
+    period = semester_arg(today)
     opd = None
     opd_id = int_arg("opd")
     if opd_id is not None:

@@ -15,13 +15,14 @@ import datetime as dt
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from tracker.blueprints.inbox.forms import SemesterReviewForm
+from tracker.listing import semester_arg
 from tracker.models.base import utcnow
 from tracker.models.finding import Recommendation
 from tracker.permissions import P, requires
@@ -83,17 +84,7 @@ def index() -> ResponseReturnValue:
 def _semester(today: dt.date) -> tuple[str, list[str]]:
     """The semester asked for (?semester=2023-S2; default: the current one) and the ones
     offered, like the monitoring matrix: a malformed or future semester is a bad request."""
-    periods = lists.semester_periods(today)
-    raw = request.args.get("semester", "").strip()
-    if not raw:
-        return findings_svc.period_of(today), periods
-    try:
-        period = findings_svc.parse_period(raw, field="semester")
-    except DomainError:
-        abort(400)
-    if period > findings_svc.period_of(today):
-        abort(400)
-    return period, periods
+    return semester_arg(today), lists.semester_periods(today)
 
 
 def _rows(form: SemesterReviewForm, recs: dict[int, Recommendation]) -> list[Any]:

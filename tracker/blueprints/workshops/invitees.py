@@ -53,7 +53,6 @@ from tracker.permissions import (
 )
 from tracker.saving import form_status, saving
 from tracker.services import workshops as service
-from tracker.services.errors import NotAllowed
 
 # --- invitations ---------------------------------------------------------------------------
 
@@ -415,11 +414,10 @@ def checkin(workshop_id: int) -> ResponseReturnValue:
     status = 200
     error = None
     if request.method == "POST":
-        try:
-            with saving(quiet=True) as saved:
-                result = service.self_check_in(workshop, current_user, now=now)
-        except NotAllowed as exc:
-            return _checkin_page(workshop, 403, refusal=exc.message)
+        # Not invited is answered above; if the invitation vanished meanwhile, the service's
+        # NotAllowed is the one 403 handler's (tracker.errors).
+        with saving(quiet=True) as saved:
+            result = service.self_check_in(workshop, current_user, now=now)
         if not saved:
             assert saved.error is not None
             error, status = saved.error.message, 409 if saved.conflict else 400
