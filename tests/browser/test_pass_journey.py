@@ -89,6 +89,7 @@ def test_an_invitee_without_an_account_checks_in_with_their_link(
     expect(page.get_by_test_id("pass-already")).to_be_visible()
     # they sign on their own phone, and the signature stands on the page from then on
     canvas = page.locator("[data-signature-canvas]")
+    expect(page.get_by_test_id("signature-pad")).to_have_attribute("data-strokes", "0")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None

@@ -91,6 +91,7 @@ def test_an_invitee_signs_on_the_attendance_tablet(
     pad = page.get_by_test_id("signature-pad")
     canvas = pad.locator("canvas")
     expect(canvas).to_be_visible()
+    expect(pad).to_have_attribute("data-strokes", "0")  # the pad's script is ready
     # Saving an empty pad says so and sends nothing.
     page.get_by_test_id("signature-save").click()
     expect(page.get_by_test_id("signature-status")).to_contain_text("tanda tangan terlebih dahulu")
