@@ -157,6 +157,25 @@ def app(database_url: str, tmp_path: Any, request: pytest.FixtureRequest) -> Ite
 
 
 @pytest.fixture
+def plain_app(tmp_path: Any) -> Iterator[Flask]:
+    """The application without a test database (SQLite in memory, no schema), for rules
+    that need its configuration, translations or templates but no rows: such a test runs
+    once, not once per backend."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SERVER_NAME": None,
+        }
+    )
+    application.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -293,3 +312,20 @@ def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
         yield sink, port
     finally:
         controller.stop()
+
+
+# --- WhatsApp ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def whatsapp_api(app: Flask) -> Iterator[Any]:
+    """A stand-in Cloud API on loopback (tests/whatsapp_double.py), with the test's app
+    configured to send to it and to accept its signed callbacks (client timeout: 1 s)."""
+    from tests.whatsapp_double import WhatsAppDouble
+
+    double = WhatsAppDouble().start()
+    app.config.update(double.app_config())
+    try:
+        yield double
+    finally:
+        double.stop()

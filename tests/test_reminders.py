@@ -301,12 +301,12 @@ def test_scheduler_jobs(app):
     scheduler.start(paused=True)
     try:
         daily = scheduler.get_job("reminders-daily")
-        retry = scheduler.get_job("reminders-retry")
+        retry = scheduler.get_job("outbox")
         assert "hour='7'" in str(daily.trigger) and "minute='0'" in str(daily.trigger)
         assert str(daily.trigger.timezone) == "Asia/Jakarta"
         assert daily.coalesce and retry.coalesce
         assert daily.max_instances == 1
-        assert "0:05:00" in str(retry.trigger)
+        assert "0:01:00" in str(retry.trigger)  # notices go out within minutes
     finally:
         scheduler.shutdown(wait=False)
 
@@ -381,7 +381,7 @@ def test_a_permanent_refusal_fails_the_digest_at_once_with_the_reason(app, sourc
     sink.fail_with = 550
     report = jobs.run_reminders(MON, now=NOW)
     assert (report.sent, report.failed, report.rejected) == (0, 2, 2)
-    assert "2 ditolak server surel" in report.summary()
+    assert "2 ditolak server surel/WhatsApp" in report.summary()
     db.session.expire_all()
     rows = db.session.scalars(db.select(ReminderDigest)).all()
     assert {r.state for r in rows} == {DigestState.FAILED}

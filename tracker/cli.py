@@ -22,7 +22,9 @@ CLI_ACTOR = Actor(None, "cli")
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage logins.")
-reminders_cli = AppGroup("reminders", help="Reminder e-mails.")
+reminders_cli = AppGroup(
+    "reminders", help="Reminders and notices by e-mail and WhatsApp (the outbox)."
+)
 
 
 @seed_cli.command("demo")
@@ -118,11 +120,26 @@ def reminders_run(date_text: str | None, dry_run: bool) -> None:
         report = jobs.run_reminders(day, now=utcnow(), dry_run=dry_run)
     click.echo(report.summary())
     if dry_run:
-        from tracker.services.reminders import plan_digests
+        from tracker.services.reminders import channels_of, plan_digests
 
         for digest in plan_digests(day):
-            click.echo(f"  {digest.recipient.email}: {len(digest.items)} butir")
+            where = ", ".join(
+                f"{address} ({channel.label})" for channel, address in channels_of(digest.recipient)
+            )
+            click.echo(f"  {digest.recipient.name} · {where}: {len(digest.items)} butir")
         db.session.rollback()
+
+
+@reminders_cli.command("send")
+def reminders_send() -> None:
+    """Send what is due in the outbox now: notices whose few minutes have passed and
+    retries (the scheduler does this every minute)."""
+    from tracker import jobs
+
+    _require_base_url()
+    with acting_as(CLI_ACTOR):
+        sent, failed = jobs.deliver_pending(utcnow())
+    click.echo(f"{sent} terkirim, {failed} gagal (akan dicoba lagi bila sementara)")
 
 
 @click.command("scheduler")

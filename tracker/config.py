@@ -87,6 +87,28 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_SENDING_TIMEOUT_MINUTES": 15,
     # A reminder run claims no new digest after this long; the rest go at the next retry.
     "REMINDER_RUN_DEADLINE_SECONDS": 600,
+    # WhatsApp Business Platform (Cloud API): off until the phone number id and the access
+    # token are set. Messages are POSTed to {WHATSAPP_API_URL}/{WHATSAPP_PHONE_NUMBER_ID}/
+    # messages; the app secret checks the signature of status callbacks at
+    # /webhooks/whatsapp and the verify token answers Meta's subscription check there.
+    "WHATSAPP_API_URL": "https://graph.facebook.com/v24.0",
+    "WHATSAPP_PHONE_NUMBER_ID": None,
+    "WHATSAPP_ACCESS_TOKEN": None,
+    "WHATSAPP_APP_SECRET": None,
+    "WHATSAPP_VERIFY_TOKEN": None,
+    "WHATSAPP_TIMEOUT": 15,  # seconds to wait for the API
+    # The approved message template (name and language code) for each kind of message;
+    # their body parameters are listed in the README.
+    "WHATSAPP_TEMPLATES": {
+        "digest_executor": {"name": "pengingat_tindak_lanjut", "language": "id"},
+        "digest_head": {"name": "ringkasan_opd", "language": "id"},
+        "digest_escalation": {"name": "eskalasi_tindak_lanjut", "language": "id"},
+        "notice": {"name": "pemberitahuan_tracker", "language": "id"},
+    },
+    # No WhatsApp message in this window (WIB): what falls in it waits for its end.
+    "WHATSAPP_QUIET_HOURS": "21:00-06:00",
+    # Events for one person within this many minutes go out as one message.
+    "NOTICE_COALESCE_MINUTES": 5,
 }
 
 

@@ -12,6 +12,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, sess
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from tracker import phones
 from tracker.extensions import babel
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -130,6 +131,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent)
     app.add_template_filter(rupiah)
     app.add_template_filter(amount)
+    app.add_template_filter(phones.display, "phone")
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:

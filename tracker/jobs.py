@@ -1,15 +1,20 @@
 """Background jobs: the daily reminder run and the delivery of the outbox.
 
-Unlike services, these functions commit: each outbox row is written (committed) before
-it is sent, claimed atomically before sending, and marked sent right after, so
+One outbox for every channel (e-mail, WhatsApp) and kind (daily digest, immediate
+notice). Unlike services, these functions commit: each outbox row is written (committed)
+before it is sent, claimed atomically before sending, and marked sent right after, so
 
 * a rerun for the same date finds the rows and sends nothing twice;
-* an SMTP failure leaves the row pending with its error for the next attempt;
+* a temporary failure (SMTP 4xx or unreachable; WhatsApp 5xx, 429 or timeout) leaves the
+  row pending with its error, retried with backoff (``not_before``);
+* a permanent refusal (SMTP 5xx to the recipient; WhatsApp 4xx, e.g. an invalid number)
+  fails it at once;
 * several schedulers on one PostgreSQL database act once: the daily run holds an
   advisory lock, and a row is claimed by a conditional UPDATE that only one wins.
 
-If a process dies between handing a message to the SMTP server and recording it, the
-row stays ``sending``; after ``REMINDER_SENDING_TIMEOUT_MINUTES`` it is sent again
+If a process dies between handing a message over and recording it, the row stays
+``sending``; a WhatsApp status callback for it (the message carries its outbox id) marks
+it sent; otherwise after ``REMINDER_SENDING_TIMEOUT_MINUTES`` it is sent again
 (at-least-once for that narrow case — never lost).
 """
 
@@ -23,14 +28,22 @@ from dataclasses import dataclass, field
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select, text, update
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, text, true, update
 
+from tracker import whatsapp
 from tracker.extensions import db
 from tracker.links import base_url
 from tracker.mail import MailError, PermanentMailError, build_message, deliver
 from tracker.models.base import utcnow
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderRun
-from tracker.services import reminders
+from tracker.models.reminder import Channel, DigestState, MessageKind, ReminderDigest, ReminderRun
+from tracker.services import messages, reminders
+
+#: failures worth another try, and those that will not change
+TEMPORARY = (MailError, whatsapp.WhatsAppError)
+PERMANENT = (PermanentMailError, whatsapp.PermanentWhatsAppError)
+#: the longest wait between two attempts
+MAX_BACKOFF = dt.timedelta(hours=4)
 
 ADVISORY_LOCK_KEY = 0x7472_6163  # "trac"
 
@@ -45,7 +58,7 @@ class RunReport:
     already_queued: int = 0
     sent: int = 0
     failed: int = 0
-    rejected: int = 0  # of failed: refused for good by the mail server (5xx)
+    rejected: int = 0  # of failed: refused for good (SMTP 5xx, WhatsApp 4xx)
     deferred: int = 0  # not tried: the run reached its deadline
     errors: list[str] = field(default_factory=list)
 
@@ -58,12 +71,12 @@ class RunReport:
                 f"{self.recipients} penerima, {self.items} butir"
             )
         text = (
-            f"{self.date}: {self.recipients} penerima baru, {self.items} butir, "
+            f"{self.date}: {self.recipients} pesan baru, {self.items} butir, "
             f"{self.already_queued} sudah diantrekan sebelumnya, {self.sent} terkirim, "
             f"{self.failed - self.rejected} gagal (akan dicoba lagi)"
         )
         if self.rejected:
-            text += f", {self.rejected} ditolak server surel (tidak dicoba lagi)"
+            text += f", {self.rejected} ditolak server surel/WhatsApp (tidak dicoba lagi)"
         if self.deferred:
             text += f", {self.deferred} ditunda ke percobaan berikutnya (batas waktu)"
         return text
@@ -87,13 +100,23 @@ def advisory_lock(key: int = ADVISORY_LOCK_KEY) -> Iterator[bool]:
 
 
 def render_digest(digest: ReminderDigest) -> tuple[str, str]:
-    """The text and HTML bodies of a digest, from what the outbox row recorded."""
-    context = _digest_context(digest)
+    """The text and HTML bodies of an outbox message, from what its row recorded (for a
+    WhatsApp message, the text is the template's parameters as sent)."""
     with force_locale("id"):
-        return (
-            render_template("email/reminder_digest.txt", **context),
-            render_template("email/reminder_digest.html", **context),
-        )
+        template, context = _email_content(digest)
+        text_body = render_template(f"email/{template}.txt", **context)
+        if digest.channel is Channel.WHATSAPP:
+            text_body = messages.preview_text(digest)
+        return text_body, render_template(f"email/{template}.html", **context)
+
+
+def _email_content(digest: ReminderDigest) -> tuple[str, dict[str, object]]:
+    if digest.kind is MessageKind.NOTICE:
+        return "notice", {
+            "digest": digest,
+            **messages.notice_email_context(messages.notifications_of(digest)),
+        }
+    return "reminder_digest", _digest_context(digest)
 
 
 def _digest_context(digest: ReminderDigest) -> dict[str, object]:
@@ -120,8 +143,14 @@ def _digest_context(digest: ReminderDigest) -> dict[str, object]:
             by_opd.setdefault(str(entry["opd"]), []).append(entry)
         groups = sorted(by_opd.items(), key=lambda group: group[0].lower())
     else:
+        # a commitment sent back is "returned" with the note, whatever else it is
+        returned = [e for e in entries if e.get("returned_note") is not None]
+        if returned:
+            groups.append((_("Returned by the Inspektorat"), returned))
         for reason in reminders.REASON_ORDER:
-            of_reason = [e for e in entries if e["reason"] == reason.value]
+            of_reason = [
+                e for e in entries if e["reason"] == reason.value and e.get("returned_note") is None
+            ]
             if of_reason:
                 groups.append((reason.label, of_reason))
     return {
@@ -135,29 +164,50 @@ def _digest_context(digest: ReminderDigest) -> dict[str, object]:
 
 
 def _send(digest: ReminderDigest, now: dt.datetime) -> None:
+    """Hand one message to its channel; raises one of TEMPORARY when it did not go."""
     with force_locale("id"):
+        if digest.kind is MessageKind.NOTICE:
+            notifications = messages.notifications_of(digest)
+            if not notifications:
+                return  # its events were withdrawn: nothing to say
+            digest.subject = messages.notice_subject(notifications)
+        if digest.channel is Channel.WHATSAPP:
+            if digest.kind is MessageKind.NOTICE:
+                kind, params = messages.whatsapp_notice(digest, notifications)
+            else:
+                kind, params = messages.whatsapp_digest(digest)
+            digest.message_id = whatsapp.send_template(
+                digest.recipient_phone or "", kind, params, reference=f"outbox:{digest.id}"
+            )
+            digest.transport = "whatsapp"
+            return
+        template, context = _email_content(digest)
         message = build_message(
-            digest.recipient_email,
-            "reminder_digest",
-            subject=digest.subject,
-            now=now,
-            **_digest_context(digest),
+            digest.recipient_email or "", template, subject=digest.subject, now=now, **context
         )
     sent = deliver(message)
     digest.message_id = sent.message_id
     digest.transport = sent.transport
 
 
-def _claim(digest_id: int, now: dt.datetime) -> bool:
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed attempt: REMINDER_RETRY_MINUTES, doubled
+    each time, at most MAX_BACKOFF."""
+    base = dt.timedelta(minutes=int(current_app.config.get("REMINDER_RETRY_MINUTES", 5)))
+    return min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def _claim(digest_id: int, now: dt.datetime, *, due_only: bool = True) -> bool:
     timeout = dt.timedelta(
         minutes=int(current_app.config.get("REMINDER_SENDING_TIMEOUT_MINUTES", 15))
     )
+    due = or_(ReminderDigest.not_before.is_(None), ReminderDigest.not_before <= now)
     result = db.session.execute(
         update(ReminderDigest)
         .where(
             ReminderDigest.id == digest_id,
             or_(
-                ReminderDigest.state == DigestState.PENDING,
+                (ReminderDigest.state == DigestState.PENDING) & (due if due_only else true()),
                 (ReminderDigest.state == DigestState.SENDING)
                 & (ReminderDigest.last_attempt_at < now - timeout),
             ),
@@ -176,12 +226,14 @@ def _claim(digest_id: int, now: dt.datetime) -> bool:
 def deliver_pending(
     now: dt.datetime, *, only: list[int] | None = None, report: RunReport | None = None
 ) -> tuple[int, int]:
-    """Send every pending digest (or those in ``only``); returns (sent, failed).
+    """Send every pending message that is due (or those in ``only``, due or not);
+    returns (sent, failed).
 
-    A 5xx refusal fails a digest at once; anything else leaves it pending for a retry
-    until REMINDER_MAX_ATTEMPTS. The run claims no new digest once it has taken
-    REMINDER_RUN_DEADLINE_SECONDS (a hanging mail server cannot hold it): the rest wait
-    for the next retry. ``report``, if given, also gets the rejected and deferred counts."""
+    A permanent refusal fails a message at once; anything else leaves it pending, to be
+    tried again after ``backoff`` until REMINDER_MAX_ATTEMPTS. The run claims no new
+    message once it has taken REMINDER_RUN_DEADLINE_SECONDS (a hanging server cannot
+    hold it): the rest wait for the next retry. ``report``, if given, also gets the
+    rejected and deferred counts."""
     max_attempts = int(current_app.config.get("REMINDER_MAX_ATTEMPTS", 20))
     deadline = time.monotonic() + float(current_app.config["REMINDER_RUN_DEADLINE_SECONDS"])
     stmt = select(ReminderDigest.id).where(
@@ -189,6 +241,14 @@ def deliver_pending(
     )
     if only is not None:
         stmt = stmt.where(ReminderDigest.id.in_(only))
+    else:
+        stmt = stmt.where(
+            or_(
+                ReminderDigest.state == DigestState.SENDING,
+                ReminderDigest.not_before.is_(None),
+                ReminderDigest.not_before <= now,
+            )
+        )
     ids = list(db.session.scalars(stmt.order_by(ReminderDigest.id)))
     db.session.commit()
     sent = failed = 0
@@ -201,23 +261,24 @@ def deliver_pending(
                 len(ids) - index,
             )
             break
-        if not _claim(digest_id, now):
+        if not _claim(digest_id, now, due_only=only is None):
             continue  # another process has it, or it is not due for a retry yet
         digest = db.session.get(ReminderDigest, digest_id)
         assert digest is not None
         try:
             _send(digest, now)
-        except PermanentMailError as exc:
+        except PERMANENT as exc:
             digest.last_error = str(exc)[:2000]
             digest.state = DigestState.FAILED
             failed += 1
             if report is not None:
                 report.rejected += 1
-        except MailError as exc:
+        except TEMPORARY as exc:
             digest.last_error = str(exc)[:2000]
             digest.state = (
                 DigestState.FAILED if digest.attempts >= max_attempts else DigestState.PENDING
             )
+            digest.not_before = now + backoff(digest.attempts)
             failed += 1
         else:
             digest.state = DigestState.SENT
@@ -294,6 +355,7 @@ def resend(digest: ReminderDigest, now: dt.datetime) -> bool:
     if digest.state not in (DigestState.FAILED, DigestState.PENDING):
         return False
     digest.state = DigestState.PENDING
+    digest.not_before = None
     db.session.commit()
     sent, _failed = deliver_pending(now, only=[digest.id])
     return sent == 1

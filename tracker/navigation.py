@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -96,7 +97,40 @@ def nav_items() -> list[NavItem]:
     return items
 
 
+@dataclass(frozen=True)
+class Bell:
+    """The notifications bell: where it leads, the unread count, and what it says."""
+
+    url: str
+    unread: int
+    label: str
+    active: bool
+
+
+def notification_bell(unread: int | None = None) -> Bell | None:
+    """The current user's bell (None when nobody is logged in), shown on every page: the
+    unread count in one query, unless the page counted them already (``unread``)."""
+    if not current_user.is_authenticated:
+        return None
+    if unread is None:
+        from tracker.services.notification_list import unread_count
+
+        unread = unread_count(current_user)
+    label = (
+        ngettext("%(num)d unread notification", "%(num)d unread notifications", unread)
+        if unread
+        else _("Notifications")
+    )
+    return Bell(
+        url_for("notifications.index"),
+        unread,
+        label,
+        (request.endpoint or "").startswith("notifications."),
+    )
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["notification_bell"] = notification_bell
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["P"] = P

@@ -1,4 +1,4 @@
-"""APScheduler: the daily reminder run (07:00 WIB by default) and the outbox retry.
+"""APScheduler: the daily reminder run (07:00 WIB by default) and the outbox, every minute.
 
 Run it as one long-lived process: ``flask --app wsgi scheduler``. A scheduler that starts
 after today's reminder time with no run recorded for today runs today's at once (a process
@@ -28,6 +28,8 @@ from tracker.models.base import utcnow
 
 log = logging.getLogger(__name__)
 SCHEDULER_ACTOR = Actor(None, "scheduler")
+#: how often the outbox is looked at: notices go out within a minute of their window
+OUTBOX_INTERVAL_MINUTES = 1
 
 
 def daily_run(app: Flask, trigger: str = "schedule") -> None:
@@ -52,12 +54,14 @@ def missed_today(app: Flask, now: dt.datetime) -> bool:
 
 
 def retry_run(app: Flask) -> None:
+    """Send what is due in the outbox: notices whose coalescing window has passed, WhatsApp
+    held over the quiet hours, and retries whose backoff has passed."""
     from tracker import jobs
 
     with app.app_context(), acting_as(SCHEDULER_ACTOR):
         sent, failed = jobs.deliver_pending(utcnow())
         if sent or failed:
-            log.info("reminder retry: %d sent, %d failed", sent, failed)
+            log.info("outbox: %d sent, %d failed", sent, failed)
 
 
 def _time(value: str) -> dt.time:
@@ -95,9 +99,9 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         )
     scheduler.add_job(
         retry_run,
-        IntervalTrigger(minutes=int(app.config.get("REMINDER_RETRY_MINUTES", 5)), timezone=WIB),
+        IntervalTrigger(minutes=OUTBOX_INTERVAL_MINUTES, timezone=WIB),
         args=[app],
-        id="reminders-retry",
+        id="outbox",
         misfire_grace_time=300,
         replace_existing=True,
     )

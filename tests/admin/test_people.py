@@ -27,6 +27,7 @@ def _valid(**overrides: str) -> dict[str, str]:
         "opd_id": "",
         "email": "kadinkes@malangkota.go.id",
         "phone": "+62 341-406878",
+        "notify_by": "email",
         "notes": "",
     }
     data.update(overrides)
@@ -43,7 +44,7 @@ def test_create_person(client, login_as):
     assert person is not None
     assert person.opd_id == opd.id
     assert person.hierarchy_role is HierarchyRole.KEPALA_OPD
-    assert person.phone == "+62 341-406878"
+    assert person.phone == "62341406878"
     assert person.notes is None
     entry = db.session.scalar(
         select(AuditLog).where(AuditLog.entity_type == "Person", AuditLog.entity_id == person.id)

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import PASSWORD, Account, LiveServer
 from tests.commitments.factories_commitments import pdf_bytes
 from tracker.audit import Actor, acting_as
@@ -76,13 +77,6 @@ def commitment_id(live_server: LiveServer) -> int:
     return commitment_id
 
 
-def _no_sideways_scroll(page: Any) -> None:
-    widths = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert widths["scroll"] <= widths["inner"], f"page scrolls sideways: {widths}"
-
-
 def test_secretary_reports_and_inspektorat_verifies(
     live_server: LiveServer,
     new_page: Callable[..., Any],
@@ -100,12 +94,12 @@ def test_secretary_reports_and_inspektorat_verifies(
     card = page.get_by_test_id("commitment-card").filter(has_text=STATEMENT)  # a phone: cards
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("badge-due-soon")).to_be_visible()
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     card.get_by_role("link").first.click()
     expect(page).to_have_url(detail_url)
     expect(page.get_by_test_id("status-badge").first).to_have_attribute("data-status", "active")
     expect(page.get_by_test_id("commitment-edit")).to_have_count(0)
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
 
     form = page.get_by_test_id("progress-form")
     form.locator("textarea[name=progress-note]").fill("Penimbangan serentak di 57 kelurahan.")
@@ -132,7 +126,7 @@ def test_secretary_reports_and_inspektorat_verifies(
     )
     expect(page.get_by_test_id("progress-form")).to_have_count(0)
     expect(page.get_by_test_id("awaiting-verification")).to_be_visible()
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
 
     # --- an Inspektorat officer, on a desktop ---
     officer = new_page(viewport={"width": 1280, "height": 900})

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import Account, LiveServer
 from tracker.audit import Actor, acting_as
 from tracker.extensions import db
@@ -161,13 +162,6 @@ def _prepare(live_server: LiveServer) -> dict[str, Any]:
     return ids
 
 
-def _no_sideways_scroll(page: Any) -> None:
-    widths = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert widths["scroll"] <= widths["inner"], f"page scrolls sideways: {widths}"
-
-
 def _tables_not_clipped(page: Any) -> None:
     """Every table fits its box: nothing hidden behind a scroll bar."""
     clipped = page.evaluate(
@@ -216,7 +210,7 @@ def test_menunggu_reviu_link_reviews_the_right_recommendation(
     expect(entry.get_by_test_id("nav-badge")).to_contain_text("3")
     entry.click()
     expect(page).to_have_url(live_server("/inbox/"))
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _tables_not_clipped(page)
     _no_english(page)
     expect(page.get_by_test_id("verify-row")).to_have_count(1)
@@ -284,7 +278,7 @@ def test_semester_review_at_a_desk(
     expect(page.locator("h1")).to_contain_text("Semester II 2023")
     rows = page.get_by_test_id("semester-row")
     expect(rows).to_have_count(3)
-    _no_sideways_scroll(page)
+    no_sideways_scroll(page)
     _tables_not_clipped(page)
     _no_english(page)
 

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.browser.checks import no_sideways_scroll
 from tests.browser.conftest import LiveServer
 from tracker.extensions import db
 from tracker.i18n import WIB
@@ -107,13 +108,6 @@ def officials(live_server: LiveServer) -> Officials:
 
 def _wib(moment: dt.datetime) -> str:
     return moment.astimezone(WIB).strftime("%Y-%m-%dT%H:%M")
-
-
-def _no_sideways_scroll(page: Any) -> None:
-    widths = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert widths["scroll"] <= widths["inner"], f"page scrolls sideways: {widths}"
 
 
 def test_plan_invite_mark_and_download(
@@ -239,17 +233,17 @@ def test_plan_invite_mark_and_download(
     phone = new_page(**PHONE)
     log_in(phone, "admin")
     phone.goto(live_server(f"/workshops/{workshop_id}/attendance"))
-    _no_sideways_scroll(phone)
+    no_sideways_scroll(phone)
     phone.locator("#row-filter").fill("komunikasi")
     visible = phone.locator("[data-testid=attendance-row]:visible")
     expect(visible).to_have_count(1)
     phone.get_by_test_id("mark-rest-present").click()
     phone.get_by_test_id("attendance-save").click()
     expect(phone.locator(".alert-success")).to_be_visible()
-    _no_sideways_scroll(phone)
+    no_sideways_scroll(phone)
     phone.goto(live_server(f"/workshops/{workshop_id}"))
     expect(phone.get_by_test_id("count-hadir")).to_have_text("2")
-    _no_sideways_scroll(phone)
+    no_sideways_scroll(phone)
 
 
 def test_invitee_checks_in_from_the_qr_code_page(
@@ -285,7 +279,7 @@ def test_invitee_checks_in_from_the_qr_code_page(
     expect(phone.get_by_test_id("checked-in")).to_be_visible()
     expect(phone.locator(".alert-success.alert-dismissible")).to_be_visible()
     expect(phone.get_by_test_id("checkin-submit")).to_have_count(0)
-    _no_sideways_scroll(phone)
+    no_sideways_scroll(phone)
 
     # The workshop page shows it to the invitee.
     phone.goto(live_server(f"/workshops/{workshop_id}"))

@@ -12,8 +12,10 @@ def register(app: Flask) -> None:
     from tracker.blueprints.dashboard.routes import bp as dashboard_bp
     from tracker.blueprints.findings.routes import bp as findings_bp
     from tracker.blueprints.inbox.routes import bp as inbox_bp
+    from tracker.blueprints.notifications.routes import bp as notifications_bp
     from tracker.blueprints.passes.routes import bp as passes_bp
     from tracker.blueprints.reminders.routes import bp as reminders_bp
+    from tracker.blueprints.webhooks.routes import bp as webhooks_bp
     from tracker.blueprints.workshops.routes import bp as workshops_bp
 
     app.register_blueprint(auth_bp)
@@ -25,3 +27,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
     app.register_blueprint(passes_bp)
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")

@@ -31,14 +31,17 @@ Public facts only; nothing here is invented:
   one of the four targets the Wali Kota named at the workshop. RB General = the eight areas of
   change of the road map.
 
-All e-mail addresses are on example.org (reserved for examples).
+All e-mail addresses are on example.org (reserved for examples). The mobile numbers are
+example numbers in one block (0812-3000-0001, 0812-3000-0002, … in the order of
+:data:`PEOPLE`): leaders and the Inspektorat's auditors are reached by e-mail only, the
+secretary of Kecamatan Sukun by WhatsApp only, everyone else by both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from tracker.models.enums import HierarchyRole, OpdKind, Role
+from tracker.models.enums import HierarchyRole, NotifyChannel, OpdKind, Role
 
 DEMO_EMAIL_DOMAIN = "example.org"
 DEMO_YEAR = 2023
@@ -66,6 +69,9 @@ class PersonSpec:
     opd_code: str | None
     email: str
     notes: str | None = None
+    #: As an official would type it; stored normalised (E.164 without "+").
+    phone: str | None = None
+    notify_by: NotifyChannel = NotifyChannel.BOTH
 
     @property
     def key(self) -> tuple[str | None, HierarchyRole, str]:
@@ -283,7 +289,30 @@ def opd_officials() -> tuple[PersonSpec, ...]:
     return tuple(people)
 
 
-PEOPLE: tuple[PersonSpec, ...] = LEADERS + opd_officials() + INSPEKTORAT_STAFF
+DEMO_PHONE_PREFIX = "0812-3000-"
+#: Who prefers e-mail only: the Wali Kota, the Wakil Wali Kota and the auditors.
+EMAIL_ONLY_ROLES = frozenset({HierarchyRole.WALI_KOTA, HierarchyRole.WAWALI})
+#: The one official who wants WhatsApp only: the secretary of this OPD.
+WHATSAPP_ONLY_OPD = "KEC_SUKUN"
+
+
+def _channel(person: PersonSpec) -> NotifyChannel:
+    if person.role in EMAIL_ONLY_ROLES or person.role is HierarchyRole.INSPEKTORAT:
+        return NotifyChannel.EMAIL
+    if person.role is HierarchyRole.SEKRETARIS_OPD and person.opd_code == WHATSAPP_ONLY_OPD:
+        return NotifyChannel.WHATSAPP
+    return NotifyChannel.BOTH
+
+
+def _with_contacts(people: tuple[PersonSpec, ...]) -> tuple[PersonSpec, ...]:
+    """Each official with an example mobile number (in order) and a contact preference."""
+    return tuple(
+        replace(person, phone=f"{DEMO_PHONE_PREFIX}{n:04d}", notify_by=_channel(person))
+        for n, person in enumerate(people, start=1)
+    )
+
+
+PEOPLE: tuple[PersonSpec, ...] = _with_contacts(LEADERS + opd_officials() + INSPEKTORAT_STAFF)
 
 #: Hierarchy roles that make a person the head of their OPD.
 HEAD_ROLES = frozenset({HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR})

@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from tracker import phones
 from tracker.demo import data
 from tracker.extensions import db
 from tracker.models import HierarchyRole, Opd, Person, ThematicArea, User
@@ -200,6 +201,8 @@ def _seed_people() -> int:
                 hierarchy_role=spec.role,
                 opd=opd,
                 email=spec.email,
+                phone=phones.normalise(spec.phone),
+                notify_by=spec.notify_by,
                 notes=spec.notes,
                 active=True,
             )

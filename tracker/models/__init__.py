@@ -9,7 +9,7 @@ from tracker.models.commitment import (
     CommitmentStatus,
     ProgressUpdate,
 )
-from tracker.models.enums import AuditAction, HierarchyRole, OpdKind, Role
+from tracker.models.enums import AuditAction, HierarchyRole, NotifyChannel, OpdKind, Role
 from tracker.models.finding import (
     EvaluationResult,
     Finding,
@@ -21,9 +21,18 @@ from tracker.models.finding import (
     Repayment,
     Report,
 )
+from tracker.models.notification import NoticeEvent, Notification
 from tracker.models.organisation import Opd, Person
 from tracker.models.reference import ThematicArea
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem, ReminderRun
+from tracker.models.reminder import (
+    Channel,
+    DeliveryStatus,
+    DigestState,
+    MessageKind,
+    ReminderDigest,
+    ReminderItem,
+    ReminderRun,
+)
 from tracker.models.submission import FormSubmission
 from tracker.models.workshop import (
     AttendanceSignature,
@@ -40,9 +49,11 @@ __all__ = [
     "AuditAction",
     "AuditLog",
     "Base",
+    "Channel",
     "Commitment",
     "CommitmentEvidence",
     "CommitmentStatus",
+    "DeliveryStatus",
     "DigestState",
     "EvaluationResult",
     "Finding",
@@ -53,6 +64,10 @@ __all__ = [
     "InboxSeen",
     "Invitation",
     "LoginAttempt",
+    "MessageKind",
+    "NoticeEvent",
+    "Notification",
+    "NotifyChannel",
     "Opd",
     "OpdKind",
     "Outcome",

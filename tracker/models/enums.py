@@ -102,3 +102,19 @@ class AuditAction(LabeledEnum):
     @classmethod
     def _labels(cls) -> dict[str, object]:
         return {"create": _l("Created"), "update": _l("Updated"), "delete": _l("Deleted")}
+
+
+class NotifyChannel(LabeledEnum):
+    """How an official wants to be reached: by e-mail, WhatsApp or both (where both exist)."""
+
+    BOTH = "both"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {
+            "both": _l("E-mail and WhatsApp"),
+            "email": _l("E-mail only"),
+            "whatsapp": _l("WhatsApp only"),
+        }

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, TimestampMixin, VersionedMixin, str_enum
-from tracker.models.enums import HierarchyRole, OpdKind
+from tracker.models.enums import HierarchyRole, NotifyChannel, OpdKind
 
 if TYPE_CHECKING:
     from tracker.models.account import User
@@ -47,7 +47,11 @@ class Person(VersionedMixin, TimestampMixin, Base):
     )
     opd_id: Mapped[int | None] = mapped_column(ForeignKey("opd.id"), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
+    #: E.164 without the "+" (``62812…``), normalised when saved (tracker.phones)
     phone: Mapped[str | None] = mapped_column(String(30))
+    notify_by: Mapped[NotifyChannel] = mapped_column(
+        str_enum(NotifyChannel, 10), default=NotifyChannel.BOTH, server_default="both"
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

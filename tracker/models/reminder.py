@@ -1,4 +1,5 @@
-"""The reminder outbox: one digest per recipient per day, written before it is sent."""
+"""The outbox: every message that leaves the tracker (a daily digest or an immediate notice,
+by e-mail or WhatsApp) is one row, written before it is sent; and the reminder runs."""
 
 from __future__ import annotations
 
@@ -29,6 +30,42 @@ class DigestState(LabeledEnum):
         }
 
 
+class Channel(LabeledEnum):
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {"email": _l("E-mail"), "whatsapp": _l("WhatsApp")}
+
+
+class MessageKind(LabeledEnum):
+    DIGEST = "digest"  # the daily reminder digest
+    NOTICE = "notice"  # immediate notices, coalesced per person and channel
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {"digest": _l("Daily digest"), "notice": _l("Notice")}
+
+
+class DeliveryStatus(LabeledEnum):
+    """What WhatsApp reported about a message after accepting it (status callbacks)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {
+            "sent": _l("Sent to the phone"),
+            "delivered": _l("Delivered"),
+            "read": _l("Read"),
+            "failed": _l("Not delivered"),
+        }
+
+
 class ReminderReason(LabeledEnum):
     ESCALATED = "escalated"  # overdue for more than the escalation threshold
     OVERDUE = "overdue"
@@ -49,8 +86,25 @@ class ReminderReason(LabeledEnum):
         }
 
 
+def _natural_key(context: Any) -> str:
+    """The key of a row written without one: a daily digest's own (kind, date, channel,
+    address)."""
+    row = context.get_current_parameters()
+    channel = str(getattr(row.get("channel"), "value", row.get("channel")) or "email")
+    kind = str(getattr(row.get("kind"), "value", row.get("kind")) or "digest")
+    address = row.get("recipient_phone") if channel == "whatsapp" else row.get("recipient_email")
+    return f"{kind}:{row['for_date'].isoformat()}:{channel}:{(address or '').lower()}"
+
+
 class ReminderDigest(Base):
-    """One e-mail to one recipient for one date, listing all their items.
+    """One message of the outbox: to one recipient, on one channel.
+
+    A daily digest (``kind`` digest) lists all of a recipient's items for one date; a
+    notice (``kind`` notice) gathers the events of a few minutes (the notifications that
+    point at it). ``dedupe_key`` is unique: one digest per recipient, channel and day
+    (``digest:2026-11-30:whatsapp:62812…``), whoever queues it and however often.
+    ``not_before`` holds a row back: the coalescing window of a notice, WhatsApp's quiet
+    hours, the backoff after a temporary failure.
 
     Audited: its creation, every delivery outcome (sent, failed and why) and every resend
     are in the audit log, with who (the scheduler, the command line or a user) did it."""
@@ -59,13 +113,22 @@ class ReminderDigest(Base):
     __audited__ = True
     __audit_redacted__ = frozenset({"payload"})  # the items are in reminder_item
     __table_args__ = (
-        UniqueConstraint("recipient_email", "for_date"),
         Index("ix_reminder_digest_state", "state"),
+        Index("ix_reminder_digest_message_id", "message_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True, default=_natural_key)
+    kind: Mapped[MessageKind] = mapped_column(
+        str_enum(MessageKind, 10), default=MessageKind.DIGEST, server_default="digest"
+    )
+    channel: Mapped[Channel] = mapped_column(
+        str_enum(Channel, 10), default=Channel.EMAIL, server_default="email"
+    )
     for_date: Mapped[dt.date] = mapped_column(Date, index=True)
-    recipient_email: Mapped[str] = mapped_column(String(254))
+    recipient_email: Mapped[str | None] = mapped_column(String(254))
+    #: E.164 without "+", for WhatsApp
+    recipient_phone: Mapped[str | None] = mapped_column(String(20))
     recipient_name: Mapped[str] = mapped_column(String(200))
     recipient_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
@@ -83,13 +146,24 @@ class ReminderDigest(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
     transport: Mapped[str | None] = mapped_column(String(10))
+    not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(str_enum(DeliveryStatus, 10))
+    delivery_status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivery_error: Mapped[str | None] = mapped_column(Text)
 
     items: Mapped[list[ReminderItem]] = relationship(
         back_populates="digest", cascade="all, delete-orphan", order_by="ReminderItem.id"
     )
 
+    @property
+    def address(self) -> str:
+        """Where it goes: the e-mail address or the WhatsApp number."""
+        if self.channel is Channel.WHATSAPP:
+            return self.recipient_phone or ""
+        return self.recipient_email or ""
+
     def audit_label(self) -> str:
-        return f"{self.recipient_email} · {self.for_date.isoformat()}"
+        return f"{self.channel.value} {self.address} · {self.for_date.isoformat()}"
 
 
 class ReminderItem(Base):

@@ -356,7 +356,23 @@ def _insert(
     _flush()
     _append(commitment, UpdateKind.CREATE, actor=actor, now=now, status_to=status, progress=0)
     _flush()
+    if activate:
+        _tell(commitment, UpdateKind.ACTIVATE, actor=actor, now=now)
     return commitment
+
+
+def _tell(
+    commitment: Commitment,
+    kind: UpdateKind,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+    note: str | None = None,
+) -> None:
+    """Tell the OPD what happened to its commitment (tracker.services.notices)."""
+    from tracker.services import notices
+
+    notices.commitment_event(commitment, kind, actor=actor, now=now, note=note)
 
 
 @dataclass(frozen=True)
@@ -650,6 +666,9 @@ def change_status(
         status_to=to,
     )
     _flush()
+    _tell(
+        commitment, kind, actor=actor, now=now, note=reason if kind is UpdateKind.CANCEL else note
+    )
     return update
 
 

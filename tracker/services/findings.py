@@ -41,6 +41,7 @@ from werkzeug.datastructures import FileStorage
 from tracker.extensions import db
 from tracker.i18n import WIB, rupiah, to_wib
 from tracker.models import Opd
+from tracker.models.base import utcnow
 from tracker.models.finding import (
     EvidenceKind,
     Finding,
@@ -545,8 +546,10 @@ def create_recommendation(
     text: str,
     opd_id: int | None,
     due_on: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Recommendation:
-    """Add a recommendation; with no due date, 60 days after the report was received."""
+    """Add a recommendation; with no due date, 60 days after the report was received. The
+    OPD it is assigned to is told (tracker.services.notices)."""
     _require_manager(actor)
     values = _rec_values(finding, number=number, text=text, opd_id=opd_id)
     _check_rec_unique(finding, values["number"], None)
@@ -559,6 +562,9 @@ def create_recommendation(
     finding.recommendations.append(rec)
     db.session.add(rec)
     _flush()
+    from tracker.services import notices
+
+    notices.recommendation_assigned(rec, actor=actor, now=now or utcnow())
     return rec
 
 
@@ -811,6 +817,9 @@ def record_review(
         rec.due_on = new_due_on
     refresh_outcome(rec)
     _flush()
+    from tracker.services import notices
+
+    notices.follow_up_reviewed(rec, review, actor=actor, now=now)
     return review
 
 

@@ -15,8 +15,18 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tracker import phones
 from tracker.extensions import db
-from tracker.models import HierarchyRole, Opd, OpdKind, Person, Role, ThematicArea, User
+from tracker.models import (
+    HierarchyRole,
+    NotifyChannel,
+    Opd,
+    OpdKind,
+    Person,
+    Role,
+    ThematicArea,
+    User,
+)
 from tracker.models.base import Base, utcnow
 from tracker.services import accounts, sessions
 from tracker.services.errors import DomainError
@@ -27,7 +37,6 @@ from tracker.services.records import optional_text as _optional
 from tracker.services.records import required_text as _required
 
 CODE_RE = re.compile(r"^[A-Z0-9_]+$")
-PHONE_RE = re.compile(r"^[0-9+\- ]+$")
 OPD_CODE_MAX = 20
 AREA_CODE_MAX = 30
 NAME_MAX = 200
@@ -146,14 +155,14 @@ def _person_values(
     email: str | None,
     phone: str | None,
     notes: str | None,
+    notify_by: NotifyChannel = NotifyChannel.BOTH,
     current_opd_id: int | None = None,
 ) -> dict[str, Any]:
     nip = normalise_nip(_text(nip))
     if nip is not None and (not nip.isdigit() or len(nip) != NIP_LENGTH):
         raise DomainError(_("The NIP must be exactly %(n)d digits.", n=NIP_LENGTH), field="nip")
-    phone = _optional(phone, "phone", PHONE_MAX)
-    if phone is not None and not PHONE_RE.match(phone):
-        raise DomainError(_("Use only digits, +, spaces and dashes."), field="phone")
+    notify_by = NotifyChannel(notify_by)
+    phone = _phone(_optional(phone, "phone", PHONE_MAX), notify_by)
     if opd_id is not None and opd_id != current_opd_id:
         opd = db.session.get(Opd, opd_id)
         if opd is None or not opd.active:
@@ -166,8 +175,32 @@ def _person_values(
         "opd_id": opd_id,
         "email": _optional(email, "email", EMAIL_MAX),
         "phone": phone,
+        "notify_by": notify_by,
         "notes": _optional(notes, "notes", TEXT_MAX),
     }
+
+
+def _phone(raw: str | None, notify_by: NotifyChannel) -> str | None:
+    """The number as stored (E.164 without "+"), fit for the channel the official chose:
+    WhatsApp reaches mobile numbers only."""
+    try:
+        phone = phones.normalise(raw)
+    except phones.InvalidPhone as exc:
+        raise DomainError(str(exc), field="phone") from exc
+    if phone is None and notify_by is NotifyChannel.WHATSAPP:
+        raise DomainError(
+            _("Enter a mobile number to send by WhatsApp, or choose another channel."),
+            field="phone",
+        )
+    if phone is not None and notify_by is not NotifyChannel.EMAIL and not phones.is_mobile(phone):
+        raise DomainError(
+            _(
+                "WhatsApp needs a mobile number: enter one (such as 0812-3456-7890), "
+                "or choose “E-mail only”."
+            ),
+            field="phone",
+        )
+    return phone
 
 
 def _check_nip_unique(nip: str | None, exclude_id: int | None) -> None:
@@ -190,6 +223,7 @@ def create_person(
     email: str | None = None,
     phone: str | None = None,
     notes: str | None = None,
+    notify_by: NotifyChannel = NotifyChannel.BOTH,
 ) -> Person:
     values = _person_values(
         name=name,
@@ -200,6 +234,7 @@ def create_person(
         email=email,
         phone=phone,
         notes=notes,
+        notify_by=notify_by,
     )
     _check_nip_unique(values["nip"], None)
     person = Person(**values, active=True)
@@ -221,6 +256,7 @@ def update_person(
     notes: str | None,
     expected_version: int | None,
     original: Mapping[str, Any] | None = None,
+    notify_by: NotifyChannel = NotifyChannel.BOTH,
 ) -> dict[str, tuple[Any, Any]]:
     values = _person_values(
         name=name,
@@ -231,6 +267,7 @@ def update_person(
         email=email,
         phone=phone,
         notes=notes,
+        notify_by=notify_by,
         current_opd_id=person.opd_id,
     )
     return _update(

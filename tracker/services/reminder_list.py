@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.extensions import db
 from tracker.listing import Listing, ListSpec
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderRun
+from tracker.models.reminder import Channel, DigestState, ReminderDigest, ReminderRun
 from tracker.permissions import scope_digests
 
 RECENT_RUNS = 5
@@ -26,7 +26,11 @@ SPEC = ListSpec(
     },
     default_sort="date",
     default_direction="desc",
-    search=[ReminderDigest.recipient_name, ReminderDigest.recipient_email],
+    search=[
+        ReminderDigest.recipient_name,
+        ReminderDigest.recipient_email,
+        ReminderDigest.recipient_phone,
+    ],
     tiebreak=ReminderDigest.id,
 )
 
@@ -40,6 +44,8 @@ def scoped() -> Select[tuple[ReminderDigest]]:
 class Filters:
     #: a DigestState value, or "" for every state
     state: str = ""
+    #: a Channel value, or "" for every channel
+    channel: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -55,6 +61,8 @@ def page(filters: Filters, args: Mapping[str, str]) -> Page:
     stmt = scoped().options(selectinload(ReminderDigest.items))
     if filters.state in {s.value for s in DigestState}:
         stmt = stmt.where(ReminderDigest.state == DigestState(filters.state))
+    if filters.channel in {c.value for c in Channel}:
+        stmt = stmt.where(ReminderDigest.channel == Channel(filters.channel))
     if filters.date_from:
         stmt = stmt.where(ReminderDigest.for_date >= filters.date_from)
     if filters.date_to:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.extensions import db
 from tracker.i18n import WIB
 from tracker.models import HierarchyRole, Opd, Person
-from tracker.models.commitment import Commitment
+from tracker.models.commitment import Commitment, ProgressUpdate, UpdateKind
 from tracker.models.finding import Finding, Recommendation
 from tracker.services.commitments import OVERDUE_STATUSES
 from tracker.services.findings import open_clause as findings_open_clause
@@ -56,8 +56,29 @@ def _pick(person: Person | None, fallback: Person | None) -> Recipient | None:
     return recipient_for(person) or recipient_for(fallback)
 
 
+def returned_notes() -> dict[int, str]:
+    """The Inspektorat's note on each commitment whose latest status change was a return
+    (sent back, not yet reported done again): one query for all of them."""
+    latest = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.status_to.is_not(None))
+        .group_by(ProgressUpdate.commitment_id)
+    )
+    rows = db.session.execute(
+        select(ProgressUpdate.commitment_id, ProgressUpdate.note)
+        .join(Commitment, Commitment.id == ProgressUpdate.commitment_id)
+        .where(
+            ProgressUpdate.id.in_(latest),
+            ProgressUpdate.kind == UpdateKind.RETURN,
+            Commitment.status.in_(OVERDUE_STATUSES),
+        )
+    )
+    return {commitment_id: " ".join((note or "").split()) for commitment_id, note in rows}
+
+
 def commitment_items(today: dt.date) -> Iterator[OpenItem]:
     heads, secretaries = _opd_people()
+    returned = returned_notes()
     rows = db.session.scalars(
         select(Commitment)
         .join(Commitment.opd)
@@ -82,6 +103,7 @@ def commitment_items(today: dt.date) -> Iterator[OpenItem]:
             url_path=f"/commitments/{commitment.id}",
             executor=_pick(commitment.carried_out_by, secretaries.get(commitment.opd_id)),
             head=_pick(commitment.made_by, heads.get(commitment.opd_id)),
+            returned_note=returned.get(commitment.id),
         )
 
 

@@ -28,8 +28,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
-from tracker.models import HierarchyRole, Person
-from tracker.models.reminder import DigestState, ReminderDigest, ReminderItem, ReminderReason
+from tracker.models import HierarchyRole, NotifyChannel, Person
+from tracker.models.reminder import (
+    Channel,
+    DigestState,
+    MessageKind,
+    ReminderDigest,
+    ReminderItem,
+    ReminderReason,
+)
 from tracker.workdays import add_working_days, is_working_day, working_days_between
 
 REASON_ORDER = list(ReminderReason)
@@ -38,10 +45,19 @@ COVERING_STATES = (DigestState.PENDING, DigestState.SENDING, DigestState.SENT)
 
 @dataclass(frozen=True)
 class Recipient:
-    email: str
+    """Whom a digest goes to, and where: ``email`` and/or ``phone`` (E.164 without "+"),
+    each only when the official wants that channel and it is available."""
+
+    email: str | None
     name: str
     person_id: int | None = None
     user_id: int | None = None
+    phone: str | None = None
+
+    @property
+    def key(self) -> str:
+        """One digest per recipient: keyed by their e-mail, else their number."""
+        return self.email or f"tel:{self.phone}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,9 @@ class OpenItem:
     url_path: str
     executor: Recipient | None
     head: Recipient | None
+    #: the Inspektorat's note when it sent the item back and the OPD has not reported it
+    #: done again: the digest says "Dikembalikan" with the note, not "no progress"
+    returned_note: str | None = None
 
 
 @dataclass
@@ -129,10 +148,11 @@ def reason_for(
         return ReminderReason.DUE_1
     if ahead == 7:
         return ReminderReason.DUE_7
-    if (
-        not covered
-        and item.last_progress_on is not None
-        and (today - item.last_progress_on).days >= stale_days
+    if not covered and (
+        item.returned_note is not None
+        or (
+            item.last_progress_on is not None and (today - item.last_progress_on).days >= stale_days
+        )
     ):
         return ReminderReason.STALE
     return None
@@ -157,16 +177,26 @@ def _leaders() -> list[Recipient]:
 
 
 def recipient_for(person: Person | None) -> Recipient | None:
-    """A Person's address: their login's e-mail if they have one, else their own."""
+    """Where a Person is reached: their login's e-mail if they have one, else their own,
+    and their mobile number when WhatsApp is configured; each as they chose
+    (``notify_by``), falling back to the other channel when theirs is missing."""
     if person is None or not person.active:
         return None
+    from tracker import phones, whatsapp
+
     user = person.user
     email = user.email if user is not None and user.active else person.email
-    if not email:
+    email = email.strip().lower() if email else None
+    phone = phones.safe_normalise(person.phone) if whatsapp.enabled() else None
+    if phone is not None and not phones.is_mobile(phone):
+        phone = None
+    if person.notify_by is NotifyChannel.EMAIL and email:
+        phone = None
+    elif person.notify_by is NotifyChannel.WHATSAPP and phone:
+        email = None
+    if not email and not phone:
         return None
-    return Recipient(
-        email.strip().lower(), person.name, person.id, user.id if user is not None else None
-    )
+    return Recipient(email, person.name, person.id, user.id if user is not None else None, phone)
 
 
 def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> list[PlannedDigest]:
@@ -183,7 +213,7 @@ def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> 
     def add(recipient: Recipient | None, planned: PlannedItem) -> None:
         if recipient is None:
             return
-        digest = digests.setdefault(recipient.email, PlannedDigest(recipient))
+        digest = digests.setdefault(recipient.key, PlannedDigest(recipient))
         key = (planned.item.item_type, planned.item.item_id)
         if all((p.item.item_type, p.item.item_id) != key for p in digest.items):
             digest.items.append(planned)
@@ -207,7 +237,7 @@ def plan_digests(today: dt.date, *, sources: Sequence[Source] | None = None) -> 
                     add(leader, PlannedItem(item, reason, "escalation"))
     for digest in digests.values():
         digest.items.sort(key=lambda p: (REASON_ORDER.index(p.reason), p.item.due_on, p.item.title))
-    return sorted(digests.values(), key=lambda d: d.recipient.email)
+    return sorted(digests.values(), key=lambda d: d.recipient.key)
 
 
 def subject_for(digest: PlannedDigest, today: dt.date) -> str:
@@ -220,6 +250,12 @@ def subject_for(digest: PlannedDigest, today: dt.date) -> str:
         if all(p.as_role == "escalation" for p in digest.items):
             return _(
                 "Escalation for %(date)s: %(count)d long-overdue item(s) in the OPDs",
+                date=date_long(today),
+                count=count,
+            )
+        if all(p.as_role == "head" for p in digest.items):
+            return _(
+                "Open in your OPD as of %(date)s: %(count)d item(s)",
                 date=date_long(today),
                 count=count,
             )
@@ -241,6 +277,7 @@ def payload_for(digest: PlannedDigest) -> list[dict[str, Any]]:
             "reason": p.reason.value,
             "as_role": p.as_role,
             "url": p.item.url_path,
+            **({"returned_note": p.item.returned_note} if p.item.returned_note else {}),
         }
         for p in digest.items
     ]
@@ -256,56 +293,82 @@ class QueueResult:
         return sum(len(d.items) for d in self.created)
 
 
+def digest_key(today: dt.date, channel: Channel, address: str) -> str:
+    return f"digest:{today.isoformat()}:{channel.value}:{address}"
+
+
+def channels_of(recipient: Recipient) -> list[tuple[Channel, str]]:
+    """The channels a recipient's digest goes out on, with the address on each."""
+    result = []
+    if recipient.email:
+        result.append((Channel.EMAIL, recipient.email))
+    if recipient.phone:
+        result.append((Channel.WHATSAPP, recipient.phone))
+    return result
+
+
 def queue_digests(
     today: dt.date, *, now: dt.datetime, sources: Sequence[Source] | None = None
 ) -> QueueResult:
-    """Write one pending outbox row per recipient for ``today``; a row that already exists
-    (a rerun, or another scheduler) is left alone. Flushes only."""
+    """Write one pending outbox row per recipient and channel for ``today``; a row that
+    already exists (a rerun, or another scheduler) is left alone: its key is unique.
+    WhatsApp rows queued in the quiet hours wait for their end. Flushes only."""
+    from tracker.services.notices import quiet_until
+
     result = QueueResult()
     planned = plan_digests(today, sources=sources)
     if not planned:
         return result
+    prefix = f"digest:{today.isoformat()}:"
     existing = set(
         db.session.scalars(
-            select(func.lower(ReminderDigest.recipient_email)).where(
-                ReminderDigest.for_date == today
+            select(ReminderDigest.dedupe_key).where(
+                ReminderDigest.for_date == today, ReminderDigest.dedupe_key.startswith(prefix)
             )
         )
     )
     for digest in planned:
-        if digest.recipient.email in existing:
-            result.existing += 1
-            continue
-        row = ReminderDigest(
-            for_date=today,
-            recipient_email=digest.recipient.email,
-            recipient_name=digest.recipient.name,
-            recipient_person_id=digest.recipient.person_id,
-            recipient_user_id=digest.recipient.user_id,
-            subject=subject_for(digest, today)[:300],
-            payload=payload_for(digest),
-            state=DigestState.PENDING,
-            attempts=0,
-            created_at=now,
-            items=[
-                ReminderItem(
-                    item_type=p.item.item_type,
-                    item_id=p.item.item_id,
-                    reason=p.reason,
-                    as_role=p.as_role,
-                )
-                for p in digest.items
-            ],
-        )
-        savepoint = db.session.begin_nested()
-        db.session.add(row)
-        try:
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()
-            result.existing += 1
-            continue
-        result.created.append(row)
+        for channel, address in channels_of(digest.recipient):
+            key = digest_key(today, channel, address)
+            if key in existing:
+                result.existing += 1
+                continue
+            row = ReminderDigest(
+                dedupe_key=key,
+                kind=MessageKind.DIGEST,
+                channel=channel,
+                for_date=today,
+                recipient_email=digest.recipient.email,
+                recipient_phone=address if channel is Channel.WHATSAPP else None,
+                recipient_name=digest.recipient.name,
+                recipient_person_id=digest.recipient.person_id,
+                recipient_user_id=digest.recipient.user_id,
+                subject=subject_for(digest, today)[:300],
+                payload=payload_for(digest),
+                state=DigestState.PENDING,
+                attempts=0,
+                created_at=now,
+                not_before=quiet_until(now) if channel is Channel.WHATSAPP else None,
+                items=[
+                    ReminderItem(
+                        item_type=p.item.item_type,
+                        item_id=p.item.item_id,
+                        reason=p.reason,
+                        as_role=p.as_role,
+                    )
+                    for p in digest.items
+                ],
+            )
+            savepoint = db.session.begin_nested()
+            db.session.add(row)
+            try:
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()
+                result.existing += 1
+                continue
+            existing.add(key)
+            result.created.append(row)
     return result
 
 

@@ -35,7 +35,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.extensions import db
 from tracker.mail import Attachment, MailError, send_email
 from tracker.models import Invitation, Person, User, Workshop
-from tracker.services import pass_links, passes
+from tracker.models.notification import NoticeEvent
+from tracker.services import notices, pass_links, passes
 from tracker.services import workshops as workshop_rules
 from tracker.services.errors import ConflictError, DomainError
 
@@ -316,4 +317,11 @@ def send_latest(
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(str(workshop_rules.STALE_MESSAGE)) from exc
+    notices.workshop_event(
+        workshop,
+        invitations,
+        NoticeEvent.WORKSHOP_CANCELLED if cancelled else NoticeEvent.WORKSHOP_UPDATE,
+        now=now,
+        pass_urls={i: pass_links.pass_url(t) for i, t in tokens.items()},
+    )
     return outcome

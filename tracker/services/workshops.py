@@ -50,6 +50,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.models.enums import LabeledEnum
+from tracker.models.notification import NoticeEvent
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
 from tracker.services.records import optional_text as _optional
 from tracker.services.records import required_text as _required
@@ -587,6 +588,15 @@ def send_invitations(
         invitation.sent_sequence = workshop.ical_sequence
         outcome.sent += 1
     _flush()
+    from tracker.services import notices
+
+    notices.workshop_event(
+        workshop,
+        invitations,
+        NoticeEvent.WORKSHOP_INVITATION,
+        now=now,
+        pass_urls={i: pass_links.pass_url(t) for i, t in tokens.items()},
+    )
     return outcome
 
 

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import phones
 from tracker.blueprints.admin.forms import (
     PersonEditForm,
     PersonForm,
@@ -30,6 +31,7 @@ from tracker.forms import opd_options
 from tracker.listing import int_arg
 from tracker.models import (
     HierarchyRole,
+    NotifyChannel,
     Person,
     Role,
     User,
@@ -68,6 +70,7 @@ def _person_kwargs(form: PersonForm) -> dict[str, Any]:
         "opd_id": form.opd_id.data,
         "email": form.email.data,
         "phone": form.phone.data,
+        "notify_by": NotifyChannel(form.notify_by.data),
         "notes": form.notes.data,
     }
 
@@ -93,6 +96,8 @@ def person_new() -> ResponseReturnValue:
 def person_edit(person_id: int) -> ResponseReturnValue:
     person = db.get_or_404(Person, person_id)
     form = PersonEditForm(obj=person if request.method == "GET" else None)
+    if request.method == "GET" and person.phone:
+        form.phone.data = phones.display(person.phone)
     form.opd_id.choices = opd_options(person.opd_id, empty=_("— none —"))
     return _edit(
         form,

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Date, DateTime, Numeric, TypeDecorator, select
 
+from tracker import phones
 from tracker.extensions import db
 from tracker.i18n import date_short, datetime_wib, number, rupiah
 from tracker.models import AuditLog, Base
@@ -58,12 +59,17 @@ FIELD_LABELS: dict[str, Any] = {
     "cancelled_at": _l("Cancelled on"),
     "carried_out_by_id": _l("Carried out by"),
     "cause": _l("Cause"),
+    "channel": _l("Channel"),
     "checked_in_at": _l("Check-in time"),
     "code": _l("Code"),
     "condition": _l("Condition"),
     "content_type": _l("File type"),
     "created_by_id": _l("Recorded by"),
     "criteria": _l("Criteria"),
+    "dedupe_key": _l("Outbox key"),
+    "delivery_error": _l("Delivery error"),
+    "delivery_status": _l("WhatsApp delivery"),
+    "delivery_status_at": _l("WhatsApp delivery reported"),
     "description": _l("Description"),
     "due_on": _l("Due date"),
     "effect": _l("Effect"),
@@ -100,8 +106,10 @@ FIELD_LABELS: dict[str, Any] = {
     "name": _l("Name"),
     "new_due_on": _l("New deadline"),
     "nip": _l("NIP"),
+    "not_before": _l("Not before"),
     "note": _l("Note"),
     "notes": _l("Notes"),
+    "notify_by": _l("Contact by"),
     "number": _l("Number"),
     "opd_id": _l("OPD"),
     "organiser_opd_id": _l("Organiser"),
@@ -123,6 +131,7 @@ FIELD_LABELS: dict[str, Any] = {
     "recipient_email": _l("Recipient's e-mail"),
     "recipient_name": _l("Recipient"),
     "recipient_person_id": _l("Recipient (official)"),
+    "recipient_phone": _l("Recipient's WhatsApp number"),
     "recipient_user_id": _l("Recipient (login)"),
     "recommendation_id": _l("Recommendation"),
     "recorded_by_id": _l("Recorded by"),
@@ -278,6 +287,8 @@ def describe(entity_type: str, field: str, value: Any, names: Mapping[tuple[str,
         return _("Yes") if value else _("No")
     if field == "locale" and value in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[value]
+    if field == "phone" and isinstance(value, str):
+        return phones.display(value)
     if isinstance(value, list):
         return ngettext("%(num)d item", "%(num)d items", len(value))
     if isinstance(value, str) and (

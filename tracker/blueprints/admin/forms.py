@@ -40,7 +40,7 @@ from tracker.forms import (
     password_rules,
     strip,
 )
-from tracker.models import AuditAction, HierarchyRole, OpdKind, Role
+from tracker.models import AuditAction, HierarchyRole, NotifyChannel, OpdKind, Role
 from tracker.services.organisation import normalise_nip
 
 
@@ -127,12 +127,18 @@ class PersonForm(CreateForm):
     phone = StringField(
         _l("Phone"),
         filters=[empty_to_none],
-        validators=[
-            Optional(),
-            Length(max=30),
-            Regexp(r"^[0-9+\- ]+$", message=_l("Use only digits, +, spaces and dashes.")),
-        ],
+        # The number is checked and normalised when saved (tracker.phones).
+        validators=[Optional(), Length(max=30)],
+        description=_l("A mobile number for WhatsApp, e.g. 0812-3456-7890."),
         render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    notify_by = SelectField(
+        _l("Contact by"),
+        choices=NotifyChannel.choices,
+        default=NotifyChannel.BOTH.value,
+        description=_l(
+            "Reminders and notices are sent through this channel when its address is known."
+        ),
     )
     notes = TextAreaField(
         _l("Notes"),

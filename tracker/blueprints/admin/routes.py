@@ -42,7 +42,17 @@ from tracker.services import organisation_list as lists
 bp = Blueprint("admin", __name__)
 
 OPD_FIELDS = ("code", "name", "kind", "sort_order")
-PERSON_FIELDS = ("name", "nip", "position", "hierarchy_role", "opd_id", "email", "phone", "notes")
+PERSON_FIELDS = (
+    "name",
+    "nip",
+    "position",
+    "hierarchy_role",
+    "opd_id",
+    "email",
+    "phone",
+    "notify_by",
+    "notes",
+)
 USER_FIELDS = ("name", "role", "opd_id", "person_id")
 AREA_FIELDS = ("year", "code", "name", "description", "is_priority", "sort_order")
 

@@ -37,6 +37,7 @@ from tracker.models.commitment import (
 )
 from tracker.permissions import (
     P,
+    can,
     can_report_on,
     login_only,
     may_report_progress,
@@ -45,6 +46,7 @@ from tracker.permissions import (
 )
 from tracker.saving import form_status, saving
 from tracker.services import commitments as service
+from tracker.services import wa_links
 from tracker.services.reminders import last_reminded
 from tracker.uploads import allowed_types_text, human_size, max_file_size, send_stored
 
@@ -102,6 +104,9 @@ def _detail(
         allowed_types=allowed_types_text(),
         human_size=human_size,
         EvidenceKind=EvidenceKind,
+        whatsapp_url=(
+            wa_links.commitment_url(commitment, today) if can(P.MANAGE_COMMITMENTS) else None
+        ),
     ), status
 
 

@@ -68,6 +68,7 @@ from tracker.permissions import (
 from tracker.saving import form_status, saving
 from tracker.services import finding_list as lists
 from tracker.services import findings as svc
+from tracker.services import wa_links
 from tracker.services.reminders import last_reminded
 from tracker.uploads import delete_stored, send_stored
 
@@ -309,6 +310,7 @@ def _detail(
         repayment_form=repayment_form,
         manage=manage,
         max_upload=current_app.config.get("UPLOAD_MAX_FILE_SIZE"),
+        whatsapp_urls=wa_links.recommendation_urls(recs, _today()) if manage else {},
     ), status
 
 

@@ -13,10 +13,10 @@ from tracker import jobs
 from tracker.extensions import db
 from tracker.i18n import today_wib
 from tracker.models.base import utcnow
-from tracker.models.reminder import DigestState, ReminderDigest
+from tracker.models.reminder import Channel, DigestState, ReminderDigest
 from tracker.permissions import P, can, login_only, requires
 from tracker.services import reminder_list as lists
-from tracker.services import reminders
+from tracker.services import reminders, wa_links
 
 bp = Blueprint("reminders", __name__)
 
@@ -37,8 +37,12 @@ def _date_arg(name: str) -> dt.date | None:
 def index() -> ResponseReturnValue:
     state = request.args.get("state", "")
     state = state if state in {s.value for s in DigestState} else ""
+    channel = request.args.get("channel", "")
+    channel = channel if channel in {c.value for c in Channel} else ""
     start, end = _date_arg("from"), _date_arg("to")
-    found = lists.page(lists.Filters(state=state, date_from=start, date_to=end), request.args)
+    found = lists.page(
+        lists.Filters(state=state, channel=channel, date_from=start, date_to=end), request.args
+    )
     staff = can(P.MANAGE_REMINDERS)
     return render_template(
         "reminders/index.html",
@@ -51,6 +55,8 @@ def index() -> ResponseReturnValue:
         listing=found.listing,
         state=state,
         states=list(DigestState),
+        channel=channel,
+        channels=list(Channel),
         counts=found.counts,
         date_from=start,
         date_to=end,
@@ -89,9 +95,7 @@ def resend(digest_id: int) -> ResponseReturnValue:
         flash(_("Only a failed or pending reminder can be sent again."), "warning")
         return redirect(url_for("reminders.detail", digest_id=digest.id))
     if jobs.resend(digest, utcnow()):
-        flash(
-            _("The reminder to %(email)s has been sent.", email=digest.recipient_email), "success"
-        )
+        flash(_("The reminder to %(email)s has been sent.", email=digest.address), "success")
     else:
         db.session.refresh(digest)
         flash(_("Sending failed again: %(error)s", error=digest.last_error or "—"), "danger")
@@ -107,4 +111,9 @@ def preview() -> ResponseReturnValue:
         abort(400)
     planned = reminders.plan_digests(day)
     db.session.rollback()
-    return render_template("reminders/preview.html", day=day, planned=planned)
+    return render_template(
+        "reminders/preview.html",
+        day=day,
+        planned=planned,
+        whatsapp_urls=wa_links.digest_urls(planned, day),
+    )
