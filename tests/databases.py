@@ -3,7 +3,7 @@ test gets its own copy of it (or of a populated snapshot).
 
 - SQLite: the schema (or a snapshot) is one file, copied into the test's folder.
 - PostgreSQL: one database per worker, emptied before each test (``DELETE`` from every
-  table, sequences restarted: much cheaper than ``TRUNCATE``, rebuilding the schema or
+  table, sequences reset: much cheaper than ``TRUNCATE``, rebuilding the schema or
   ``CREATE DATABASE … TEMPLATE``); a snapshot is a copy of its rows and sequence positions
   in a schema of that database, put back with ``INSERT … SELECT`` in the same round trip.
 
@@ -213,9 +213,13 @@ class Databases:
         statements = [f'ALTER TABLE public."{t}" DISABLE TRIGGER USER' for t in self._pg_guarded]
         statements += [f'DELETE FROM public."{t}"' for t in reversed(tables)]
         statements += [f'ALTER TABLE public."{t}" ENABLE TRIGGER USER' for t in self._pg_guarded]
-        if snapshot_schema is None:
-            statements += [f'ALTER SEQUENCE public."{s}" RESTART' for s in self._pg_sequences]
-        else:
+        if snapshot_schema is None and self._pg_sequences:
+            # setval, not ALTER SEQUENCE … RESTART: the same effect, a tenth of the time
+            statements.append(
+                "SELECT "
+                + ", ".join(f"setval('public.\"{s}\"', 1, false)" for s in self._pg_sequences)
+            )
+        elif snapshot_schema is not None:
             statements += [
                 f'INSERT INTO public."{t}" SELECT * FROM "{snapshot_schema}"."{t}"' for t in tables
             ]

@@ -409,3 +409,82 @@ def test_each_reader_gets_their_own_digest(app, world, whatsapp_api, mail):
         whatsapp_body["template"]["name"]
         == app.config["WHATSAPP_TEMPLATES"]["digest_executor"]["name"]
     )
+
+
+@pytest.mark.app_config(WHATSAPP_QUIET_HOURS="")
+def test_an_invitee_without_email_gets_the_invitation_and_the_change_by_whatsapp(
+    app, world, whatsapp_api
+):
+    """A leader with no e-mail (and no login) is invited by WhatsApp with the personal
+    check-in link, counts as invited, and is told of a change of date."""
+    from tracker.models import Invitation, Workshop, WorkshopStatus
+    from tracker.services import workshop_notices
+    from tracker.services import workshops as workshop_service
+
+    leader = factories.make_person(None, name="Wakil Wali Kota", email=None, phone="0812-3456-7099")
+    start = dt.datetime(2026, 12, 10, 1, 0, tzinfo=dt.UTC)
+    workshop = Workshop(
+        title="Workshop SAKIP",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+        venue="Balai Kota",
+    )
+    db.session.add(workshop)
+    db.session.flush()
+    db.session.add(Invitation(workshop_id=workshop.id, person_id=leader.id))
+    db.session.commit()
+    with app.test_request_context():
+        outcome = workshop_service.send_invitations(
+            workshop, workshop.invitations, now=NOW, url="http://localhost/workshops/1"
+        )
+        db.session.commit()
+    assert (outcome.sent, outcome.by_whatsapp, outcome.without_email) == (0, 1, [])
+    assert workshop.invitations[0].invitation_sent_at is not None
+    assert jobs.deliver_pending(NOW + WINDOW) == (1, 0)
+    (invitation,) = _sent_whatsapp(whatsapp_api)
+    assert invitation["to"] == "6281234567099"
+    (told,) = db.session.scalars(db.select(Notification)).all()
+    name, what, link = _params(invitation)
+    assert name == "Wakil Wali Kota" and "Workshop SAKIP" in what
+    assert link == told.params["pass_url"]  # the personal check-in link: no login needed
+    assert client_opens(app, link) == 200
+
+    values = {
+        "title": workshop.title,
+        "starts_at": start + dt.timedelta(days=1),
+        "ends_at": start + dt.timedelta(days=1, hours=4),
+        "venue": workshop.venue,
+        "kind": workshop.kind,
+        "theme": None,
+        "organiser_opd_id": None,
+        "description": None,
+        "agenda": None,
+        "thematic_area_ids": [],
+        "status": WorkshopStatus.PLANNED,
+        "expected_version": workshop.version,
+    }
+    later = NOW + 2 * WINDOW
+    with app.test_request_context():
+        result = workshop_notices.update_and_notify(
+            workshop,
+            actor=None,
+            now=later,
+            url="http://localhost/workshops/1",
+            confirmed=True,
+            **values,
+        )
+        db.session.commit()
+    assert result.notice is not None and result.notice.by_whatsapp == 1
+    assert jobs.deliver_pending(later + WINDOW) == (1, 0)
+    assert len(_sent_whatsapp(whatsapp_api)) == 2
+    events = [
+        n.event for n in db.session.scalars(db.select(Notification).order_by(Notification.id))
+    ]
+    assert events == [NoticeEvent.WORKSHOP_INVITATION, NoticeEvent.WORKSHOP_UPDATE]
+
+
+def client_opens(app, url: str) -> int:
+    """The status of a GET of an absolute link of the app, by a visitor without a login."""
+    from urllib.parse import urlsplit
+
+    return app.test_client().get(urlsplit(url).path).status_code

@@ -78,7 +78,8 @@ def test_login_language_switch_and_logout(
         "aria-pressed", "true"
     )
 
-    # Log out through the user menu.
+    # Log out through the user menu (once Bootstrap's script, which opens it, has run).
+    page.wait_for_load_state("load")
     page.locator("#userMenu").click()
     expect(logout).to_be_visible()
     logout.click()

@@ -112,8 +112,14 @@ def notice_subject(notifications: Sequence[Notification]) -> str:
 
 
 def notice_link(notifications: Sequence[Notification]) -> str:
+    """Where a notice points: the item (for a workshop invitee, their personal check-in
+    link, which needs no login), or the notifications page for several."""
     if len(notifications) == 1:
-        return base_url() + notifications[0].url
+        only = notifications[0]
+        pass_url = (only.params or {}).get("pass_url")
+        if isinstance(pass_url, str) and pass_url.startswith(("http://", "https://")):
+            return pass_url
+        return base_url() + only.url
     return base_url() + "/notifications/"
 
 

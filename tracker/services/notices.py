@@ -381,6 +381,19 @@ def follow_up_reviewed(
     )
 
 
+def reached_by_whatsapp_only(
+    invitations: Iterable[Invitation], told: Iterable[Notification]
+) -> list[Invitation]:
+    """The invitees without an e-mail address whom ``told`` reaches by WhatsApp: for them
+    the WhatsApp message is the invitation (or the update)."""
+    on_whatsapp = {n.person_id for n in told if n.whatsapp_message_id is not None}
+    return [
+        invitation
+        for invitation in invitations
+        if not invitation.person.email and invitation.person_id in on_whatsapp
+    ]
+
+
 def workshop_event(
     workshop: Workshop,
     invitations: Iterable[Invitation],

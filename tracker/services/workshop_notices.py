@@ -163,6 +163,8 @@ class NoticeOutcome:
     sent: int = 0
     failed: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
+    #: invitees without an e-mail address reached by WhatsApp instead
+    by_whatsapp: int = 0
 
 
 @dataclass
@@ -317,11 +319,17 @@ def send_latest(
         db.session.flush()
     except StaleDataError as exc:
         raise ConflictError(str(workshop_rules.STALE_MESSAGE)) from exc
-    notices.workshop_event(
+    told = notices.workshop_event(
         workshop,
         invitations,
         NoticeEvent.WORKSHOP_CANCELLED if cancelled else NoticeEvent.WORKSHOP_UPDATE,
         now=now,
         pass_urls={i: pass_links.pass_url(t) for i, t in tokens.items()},
     )
+    for invitation in notices.reached_by_whatsapp_only(invitations, told):
+        invitation.sent_sequence = workshop.ical_sequence
+        invitation.invitation_sent_at = now
+        outcome.without_email.remove(invitation.person.name)
+        outcome.by_whatsapp += 1
+    db.session.flush()
     return outcome

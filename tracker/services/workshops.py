@@ -538,6 +538,8 @@ class MailOutcome:
     sent: int = 0
     failed: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
+    #: invitees without an e-mail address reached by WhatsApp instead
+    by_whatsapp: int = 0
 
 
 def send_invitations(
@@ -590,13 +592,19 @@ def send_invitations(
     _flush()
     from tracker.services import notices
 
-    notices.workshop_event(
+    told = notices.workshop_event(
         workshop,
         invitations,
         NoticeEvent.WORKSHOP_INVITATION,
         now=now,
         pass_urls={i: pass_links.pass_url(t) for i, t in tokens.items()},
     )
+    for invitation in notices.reached_by_whatsapp_only(invitations, told):
+        invitation.invitation_sent_at = now
+        invitation.sent_sequence = workshop.ical_sequence
+        outcome.without_email.remove(invitation.person.name)
+        outcome.by_whatsapp += 1
+    _flush()
     return outcome
 
 

@@ -370,6 +370,15 @@ def flash_delivery(outcome: Any, sent: str, failed: str) -> None:
     flash(sent, "success" if not outcome.failed else "warning")
     if outcome.failed:
         flash(failed % {"names": ", ".join(outcome.failed)}, "danger")
+    if outcome.by_whatsapp:
+        flash(
+            ngettext(
+                "%(num)d invitee without an e-mail address is told by WhatsApp.",
+                "%(num)d invitees without an e-mail address are told by WhatsApp.",
+                outcome.by_whatsapp,
+            ),
+            "info",
+        )
     if outcome.without_email:
         flash(
             _(
