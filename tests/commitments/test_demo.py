@@ -147,6 +147,16 @@ def test_demo_with_the_workshop(app):
     assert "DLH" not in codes and "SETWAN" not in codes
     assert {"DINKES", "DISHUB", "KEC_KLOJEN"} <= codes
     assert all(c.workshop_id == workshop.id for c in commitments)
+    # The OPDs see in the app what the Inspektorat decided; nothing leaves the demo.
+    from tracker.models.notification import NoticeEvent, Notification
+    from tracker.models.reminder import ReminderDigest
+
+    told = db.session.scalars(select(Notification)).all()
+    events = {n.event for n in told}
+    assert {NoticeEvent.COMMITMENT_RETURNED, NoticeEvent.COMMITMENT_VERIFIED} <= events
+    returned = next(n for n in told if n.event is NoticeEvent.COMMITMENT_RETURNED)
+    assert returned.params["note"] and returned.user_id is not None
+    assert db.session.scalar(select(func.count()).select_from(ReminderDigest)) == 0
 
 
 def test_demo_with_the_workshops_demo(app):

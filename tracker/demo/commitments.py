@@ -39,6 +39,7 @@ from tracker.models.commitment import (
     UpdateKind,
 )
 from tracker.models.workshop import AttendanceStatus, Invitation, Workshop
+from tracker.services import notices
 from tracker.uploads import store_upload
 
 WORKSHOP_TITLE = "Workshop Penguatan Kapasitas Perangkat Daerah"
@@ -597,6 +598,12 @@ class _Seeder:
             status_from=before if changed_status else None,
             status_to=commitment.status if changed_status else None,
         )
+        if step.kind in (UpdateKind.RETURN, UpdateKind.VERIFY):
+            # The OPD sees in the app what the Inspektorat decided (nothing leaves the demo
+            # by e-mail or WhatsApp).
+            notices.commitment_event(
+                commitment, step.kind, actor=self.officer, now=at, note=step.note, channels=()
+            )
         refers_to = (at.astimezone(WIB) - dt.timedelta(days=3)).date()
         if step.link:
             url = (

@@ -298,10 +298,11 @@ def commitment_event(
     actor: User | None,
     now: dt.datetime,
     note: str | None = None,
+    channels: Sequence[Channel] = ALL_CHANNELS,
 ) -> list[Notification]:
     """A commitment was returned, verified, cancelled or put in force (assigned): its
     executor (the secretary) is told, and the OPD's logins in the app; the head too when
-    it is verified, cancelled or new."""
+    it is verified, cancelled or new. ``channels``: where it goes beyond the app."""
     event = COMMITMENT_EVENTS.get(kind)
     if event is None:
         return []
@@ -330,6 +331,7 @@ def commitment_event(
         users=opd_users(commitment.opd_id),
         params=params,
         actor=actor,
+        channels=channels,
     )
 
 
