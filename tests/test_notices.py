@@ -488,3 +488,47 @@ def client_opens(app, url: str) -> int:
     from urllib.parse import urlsplit
 
     return app.test_client().get(urlsplit(url).path).status_code
+
+
+def test_two_simultaneous_events_for_one_person_share_one_message(app, world, backend):
+    """Two requests telling the same person at the same moment (two reviewers returning
+    two commitments): one message per channel carries both."""
+    if backend != "postgresql":
+        pytest.skip("simultaneous writers need PostgreSQL (SQLite serialises them)")
+    from tracker.models import Person
+
+    person_id = world["secretary"].id
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def tell(n: int) -> None:
+        try:
+            with app.app_context():
+                person = db.session.get(Person, person_id)
+                start.wait()
+                notices.notify(
+                    NoticeEvent.COMMITMENT_VERIFIED,
+                    item_type="commitment",
+                    item_id=n,
+                    title=f"Komitmen {n}",
+                    url=f"/commitments/{n}",
+                    now=NOW,
+                    people=[person],
+                )
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tell, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    messages = db.session.scalars(db.select(ReminderDigest)).all()
+    assert sorted(m.channel.value for m in messages) == ["email", "whatsapp"]
+    told = db.session.scalars(db.select(Notification)).all()
+    assert len(told) == 2
+    assert len({n.email_message_id for n in told}) == 1
+    assert len({n.whatsapp_message_id for n in told}) == 1
