@@ -87,8 +87,10 @@ def make_digest(email: str, for_date: Any = None, **kw: Any) -> Any:
 
     from tracker.models.reminder import DigestState, ReminderDigest
 
+    day = for_date or dt.date(2023, 9, 1)
     digest = ReminderDigest(
-        for_date=for_date or dt.date(2023, 9, 1),
+        dedupe_key=kw.pop("dedupe_key", f"digest:{day.isoformat()}:email:{email}"),
+        for_date=day,
         recipient_email=email,
         recipient_name=kw.pop("recipient_name", email.split("@")[0]),
         subject=kw.pop("subject", "Pengingat"),

@@ -145,6 +145,7 @@ def _prepare(live_server: LiveServer) -> dict[str, int]:
             now=now,
         )
         digest = ReminderDigest(
+            dedupe_key=f"digest:{today.isoformat()}:email:{secretary.email}",
             for_date=today,
             recipient_email=secretary.email,
             recipient_name=secretary.name,

@@ -86,16 +86,6 @@ class ReminderReason(LabeledEnum):
         }
 
 
-def _natural_key(context: Any) -> str:
-    """The key of a row written without one: a daily digest's own (kind, date, channel,
-    address)."""
-    row = context.get_current_parameters()
-    channel = str(getattr(row.get("channel"), "value", row.get("channel")) or "email")
-    kind = str(getattr(row.get("kind"), "value", row.get("kind")) or "digest")
-    address = row.get("recipient_phone") if channel == "whatsapp" else row.get("recipient_email")
-    return f"{kind}:{row['for_date'].isoformat()}:{channel}:{(address or '').lower()}"
-
-
 class ReminderDigest(Base):
     """One message of the outbox: to one recipient, on one channel.
 
@@ -118,7 +108,7 @@ class ReminderDigest(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True, default=_natural_key)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
     kind: Mapped[MessageKind] = mapped_column(
         str_enum(MessageKind, 10), default=MessageKind.DIGEST, server_default="digest"
     )

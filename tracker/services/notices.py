@@ -25,23 +25,23 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.i18n import WIB
-from tracker.models import HierarchyRole, Opd, Person, Role, User
+from tracker.models import Opd, Person, Role, User
 from tracker.models.commitment import Commitment, UpdateKind
 from tracker.models.finding import Recommendation, RecommendationReview
 from tracker.models.notification import NoticeEvent, Notification
 from tracker.models.reminder import Channel, DigestState, MessageKind, ReminderDigest
 from tracker.models.workshop import Invitation, Workshop
+from tracker.services.organisation import opd_officials
+from tracker.services.records import add_unless_taken
 from tracker.services.reminders import channels_of, recipient_for
 
 ALL_CHANNELS = (Channel.EMAIL, Channel.WHATSAPP)
 #: an event joins a waiting message only while this much of its window is left, so the
 #: message cannot be claimed between the check and the commit of the request
 JOIN_MARGIN = dt.timedelta(seconds=30)
-HEAD_ROLES = (HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR)
 
 
 def _time(value: str) -> dt.time:
@@ -124,17 +124,12 @@ def _message_for(
             created_at=now,
             not_before=not_before,
         )
-        savepoint = db.session.begin_nested()
-        db.session.add(message)
-        try:
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()  # another request opened this window's message: join it
-            joined = _message_for_key(f"notice:{channel.value}:{address}:{bucket}", now)
-            if joined is not None:
-                return joined
-            continue
-        return message
+        if add_unless_taken(message):
+            return message
+        # another request opened this window's message at this very moment: join it
+        joined = _message_for_key(f"notice:{channel.value}:{address}:{bucket}", now)
+        if joined is not None:
+            return joined
     raise RuntimeError("could not open a notice message")  # pragma: no cover
 
 
@@ -208,13 +203,8 @@ def notify(
             params=dict(params or {}),
             created_at=now,
         )
-        savepoint = db.session.begin_nested()
-        db.session.add(notification)
-        try:
-            savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()  # told before (same key)
-            continue
+        if not add_unless_taken(notification):
+            continue  # told before (same key)
         if person is not None:
             recipient = recipient_for(person)
             if recipient is not None:
@@ -241,22 +231,10 @@ def _key(key: str | None, person: Person | None, user: User | None) -> str | Non
 # --- who is told ---------------------------------------------------------------------
 
 
-def opd_officials(opd_id: int | None) -> tuple[Person | None, Person | None]:
-    """The OPD's head and secretary (the first active one of each)."""
-    if opd_id is None:
-        return None, None
-    people = db.session.scalars(
-        select(Person)
-        .where(
-            Person.opd_id == opd_id,
-            Person.active.is_(True),
-            Person.hierarchy_role.in_([*HEAD_ROLES, HierarchyRole.SEKRETARIS_OPD]),
-        )
-        .order_by(Person.id)
-    ).all()
-    head = next((p for p in people if p.hierarchy_role in HEAD_ROLES), None)
-    secretary = next((p for p in people if p.hierarchy_role is HierarchyRole.SEKRETARIS_OPD), None)
-    return head, secretary
+def _officials(opd_id: int | None) -> tuple[Person | None, Person | None]:
+    """The OPD's head and secretary."""
+    heads, secretaries = opd_officials([opd_id])
+    return heads.get(opd_id or 0), secretaries.get(opd_id or 0)
 
 
 def opd_users(opd_id: int | None) -> list[User]:
@@ -306,7 +284,7 @@ def commitment_event(
     event = COMMITMENT_EVENTS.get(kind)
     if event is None:
         return []
-    head, secretary = opd_officials(commitment.opd_id)
+    head, secretary = _officials(commitment.opd_id)
     executor = commitment.carried_out_by or secretary
     people = [executor]
     if event is not NoticeEvent.COMMITMENT_RETURNED:
@@ -340,7 +318,7 @@ def recommendation_assigned(
 ) -> list[Notification]:
     if rec.opd_id is None:
         return []
-    head, secretary = opd_officials(rec.opd_id)
+    head, secretary = _officials(rec.opd_id)
     report = rec.finding.report
     return notify(
         NoticeEvent.RECOMMENDATION_ASSIGNED,
@@ -365,7 +343,7 @@ def follow_up_reviewed(
 ) -> list[Notification]:
     """The Inspektorat set a recommendation's outcome: the OPD's secretary (and its
     logins in the app) learn the outcome, the note and any new due date."""
-    _head, secretary = opd_officials(rec.opd_id)
+    _head, secretary = _officials(rec.opd_id)
     params: dict[str, Any] = {"outcome": review.outcome.value, "note": review.note or ""}
     if review.new_due_on is not None:
         params["new_due_on"] = review.new_due_on.isoformat()

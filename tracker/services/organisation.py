@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from tracker import phones
 from tracker.extensions import db
@@ -498,3 +499,36 @@ def update_thematic_area(
 def set_thematic_area_active(area: ThematicArea, active: bool) -> None:
     area.active = active
     _flush()
+
+
+#: the roles that head an OPD (the Sekda heads the Setda, the Inspektur the Inspektorat)
+HEAD_ROLES = (HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR)
+
+
+def opd_officials(
+    opd_ids: Iterable[int | None] | None = None,
+) -> tuple[dict[int, Person], dict[int, Person]]:
+    """Each OPD's head and secretary (the first active one of each, as recorded), for
+    ``opd_ids`` or, with None, every OPD: one query, their logins loaded with them."""
+    stmt = (
+        select(Person)
+        .where(
+            Person.active.is_(True),
+            Person.opd_id.is_not(None),
+            Person.hierarchy_role.in_([*HEAD_ROLES, HierarchyRole.SEKRETARIS_OPD]),
+        )
+        .options(selectinload(Person.user))
+        .order_by(Person.id)
+    )
+    if opd_ids is not None:
+        wanted = sorted({i for i in opd_ids if i is not None})
+        if not wanted:
+            return {}, {}
+        stmt = stmt.where(Person.opd_id.in_(wanted))
+    heads: dict[int, Person] = {}
+    secretaries: dict[int, Person] = {}
+    for person in db.session.scalars(stmt):
+        assert person.opd_id is not None
+        target = secretaries if person.hierarchy_role is HierarchyRole.SEKRETARIS_OPD else heads
+        target.setdefault(person.opd_id, person)
+    return heads, secretaries

@@ -25,12 +25,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
-from tracker.models import AttendanceStatus, Invitation, Person, Workshop, WorkshopStatus
-from tracker.services.errors import ConflictError, DomainError
-from tracker.services.workshops import checkin_refusal
+from tracker.models import AttendanceStatus, Invitation, Person, Workshop
+from tracker.services.errors import DomainError
+from tracker.services.workshops import checkin_refusal, mark_present
 
 #: the shortest token accepted from a URL or a scan (a real one is 43 characters)
 MIN_TOKEN_LENGTH = 32
@@ -140,17 +139,11 @@ def record_arrival(
     ):
         return Arrival(invitation, changed=False)
     represented = bool(invitation.representative_name or invitation.representative_person_id)
-    invitation.status = AttendanceStatus.DIWAKILI if represented else AttendanceStatus.HADIR
-    invitation.checked_in_at = arrived_at
-    invitation.checked_in_via = via
-    invitation.self_checked_in = via in ("self", "pass")
-    invitation.excuse_reason = None
-    if workshop.status is WorkshopStatus.PLANNED:
-        workshop.status = WorkshopStatus.HELD
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(
-            _("This attendance was being updated at the same moment. Please try again.")
-        ) from exc
+    mark_present(
+        invitation,
+        AttendanceStatus.DIWAKILI if represented else AttendanceStatus.HADIR,
+        at=arrived_at,
+        via=via,
+        busy=_("This attendance was being updated at the same moment. Please try again."),
+    )
     return Arrival(invitation, changed=True)

@@ -48,6 +48,20 @@ def apply_changes(
     return applied
 
 
+def add_unless_taken(row: Base) -> bool:
+    """Add ``row`` unless a row with the same unique key is already there (written by a
+    rerun or by another process at this very moment); False then, and the session goes
+    on as before. Flushes the row in a savepoint of its own."""
+    savepoint = db.session.begin_nested()
+    db.session.add(row)
+    try:
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    return True
+
+
 def clean_text(value: str | None) -> str | None:
     """Stripped text, or None when nothing is left."""
     value = (value or "").strip()

@@ -13,39 +13,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
 from tracker.i18n import WIB
-from tracker.models import HierarchyRole, Opd, Person
+from tracker.models import Opd, Person
 from tracker.models.commitment import Commitment, ProgressUpdate, UpdateKind
 from tracker.models.finding import Finding, Recommendation
 from tracker.services.commitments import OVERDUE_STATUSES
 from tracker.services.findings import open_clause as findings_open_clause
+from tracker.services.organisation import opd_officials
 from tracker.services.reminders import OpenItem, Recipient, recipient_for
-
-HEAD_ROLES = (HierarchyRole.KEPALA_OPD, HierarchyRole.SEKDA, HierarchyRole.INSPEKTUR)
-
-
-def _opd_people() -> tuple[dict[int, Person], dict[int, Person]]:
-    """Each active OPD's head and secretary (the first active one of each)."""
-    people = db.session.scalars(
-        select(Person)
-        .where(
-            Person.active.is_(True),
-            Person.opd_id.is_not(None),
-            Person.hierarchy_role.in_([*HEAD_ROLES, HierarchyRole.SEKRETARIS_OPD]),
-        )
-        .options(selectinload(Person.user))
-        .order_by(Person.id)
-    ).all()
-    heads: dict[int, Person] = {}
-    secretaries: dict[int, Person] = {}
-    for person in people:
-        assert person.opd_id is not None
-        target = secretaries if person.hierarchy_role is HierarchyRole.SEKRETARIS_OPD else heads
-        target.setdefault(person.opd_id, person)
-    return heads, secretaries
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -77,7 +55,7 @@ def returned_notes() -> dict[int, str]:
 
 
 def commitment_items(today: dt.date) -> Iterator[OpenItem]:
-    heads, secretaries = _opd_people()
+    heads, secretaries = opd_officials()
     returned = returned_notes()
     rows = db.session.scalars(
         select(Commitment)
@@ -108,7 +86,7 @@ def commitment_items(today: dt.date) -> Iterator[OpenItem]:
 
 
 def recommendation_items(today: dt.date) -> Iterator[OpenItem]:
-    heads, secretaries = _opd_people()
+    heads, secretaries = opd_officials()
     rows = db.session.scalars(
         select(Recommendation)
         .join(Recommendation.opd)

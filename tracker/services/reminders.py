@@ -25,7 +25,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.models import HierarchyRole, NotifyChannel, Person
@@ -37,6 +36,7 @@ from tracker.models.reminder import (
     ReminderItem,
     ReminderReason,
 )
+from tracker.services.records import add_unless_taken
 from tracker.workdays import add_working_days, is_working_day, working_days_between
 
 REASON_ORDER = list(ReminderReason)
@@ -359,13 +359,8 @@ def queue_digests(
                     for p in digest.items
                 ],
             )
-            savepoint = db.session.begin_nested()
-            db.session.add(row)
-            try:
-                savepoint.commit()
-            except IntegrityError:
-                savepoint.rollback()
-                result.existing += 1
+            if not add_unless_taken(row):
+                result.existing += 1  # queued this moment by another scheduler
                 continue
             existing.add(key)
             result.created.append(row)

@@ -20,10 +20,11 @@ from tracker import phones
 from tracker.extensions import db
 from tracker.i18n import date_long
 from tracker.links import external_url
-from tracker.models import HierarchyRole, NotifyChannel, Person
+from tracker.models import NotifyChannel, Person
 from tracker.models.commitment import Commitment
 from tracker.models.finding import Recommendation
 from tracker.services.commitments import deadline_state
+from tracker.services.organisation import opd_officials
 from tracker.services.reminders import PlannedDigest
 
 #: The language of every WhatsApp text: the officials'.
@@ -134,25 +135,9 @@ def whatsapp_number(person: Person | None) -> str | None:
     return phone if phone is not None and phones.is_mobile(phone) else None
 
 
-def opd_secretaries(opd_ids: Iterable[int]) -> dict[int, Person]:
+def opd_secretaries(opd_ids: Iterable[int | None]) -> dict[int, Person]:
     """Each OPD's active secretary (the first one recorded): one query."""
-    wanted = sorted(set(opd_ids))
-    if not wanted:
-        return {}
-    people = db.session.scalars(
-        select(Person)
-        .where(
-            Person.opd_id.in_(wanted),
-            Person.hierarchy_role == HierarchyRole.SEKRETARIS_OPD,
-            Person.active.is_(True),
-        )
-        .order_by(Person.id)
-    )
-    result: dict[int, Person] = {}
-    for person in people:
-        assert person.opd_id is not None
-        result.setdefault(person.opd_id, person)
-    return result
+    return opd_officials(opd_ids)[1]
 
 
 def commitment_executor(commitment: Commitment) -> Person | None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
@@ -156,15 +156,8 @@ class ConfirmationNeeded(DomainError):
         self.recipients = recipients
 
 
-@dataclass
-class NoticeOutcome:
-    """What sending a notice did: how many were sent, and to whom it failed."""
-
-    sent: int = 0
-    failed: list[str] = field(default_factory=list)
-    without_email: list[str] = field(default_factory=list)
-    #: invitees without an e-mail address reached by WhatsApp instead
-    by_whatsapp: int = 0
+#: What sending a notice did: the same account as sending the invitations.
+NoticeOutcome = workshop_rules.MailOutcome
 
 
 @dataclass

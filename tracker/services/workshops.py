@@ -25,6 +25,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
@@ -33,7 +34,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.extensions import db
-from tracker.i18n import WIB, time_wib, to_wib
+from tracker.i18n import WIB, date_long, time_wib, to_wib
 from tracker.mail import Attachment, MailError, send_email
 from tracker.models import (
     AttendanceStatus,
@@ -100,6 +101,18 @@ def _flush() -> None:
 def _refuse_if_cancelled(workshop: Workshop) -> None:
     if workshop.is_cancelled:
         raise DomainError(_("This workshop has been cancelled; it can no longer be changed."))
+
+
+def printed_when(workshop: Workshop) -> tuple[str, str]:
+    """When the workshop is, as printed documents say it, in Indonesian:
+    ('Rabu, 26 Juli 2023', '13.00 – 16.00 WIB')."""
+    with force_locale("id"):
+        start, end = workshop.starts_at, workshop.ends_at
+        day = date_long(start)
+        if date_long(end) != day:
+            day = f"{day} s.d. {date_long(end)}"
+        hours = f"{time_wib(start).removesuffix(' WIB')} – {time_wib(end)}"
+    return day, hours
 
 
 def wib_local(value: dt.datetime) -> dt.datetime:
@@ -535,6 +548,9 @@ def uninvite(workshop: Workshop, invitation: Invitation, *, actor: User | None) 
 
 @dataclass
 class MailOutcome:
+    """What sending the invitations (or a notice of a change) did: how many e-mails went,
+    to whom it failed, who has no e-mail address, and how many of those WhatsApp told."""
+
     sent: int = 0
     failed: list[str] = field(default_factory=list)
     without_email: list[str] = field(default_factory=list)
@@ -712,22 +728,37 @@ def self_check_in(workshop: Workshop, user: User, *, now: dt.datetime) -> CheckI
         raise DomainError(refusal)
     if invitation.status is AttendanceStatus.HADIR:
         return CheckInResult(invitation, changed=False)
-    invitation.status = AttendanceStatus.HADIR
-    invitation.checked_in_at = now
-    invitation.self_checked_in = True
+    # The invitee came in person: a representative named earlier did not.
     invitation.representative_person_id = None
     invitation.representative_name = None
     invitation.representative_position = None
+    mark_present(
+        invitation,
+        AttendanceStatus.HADIR,
+        at=now,
+        via="self",
+        busy=_("Your attendance was being updated at the same moment. Please try again."),
+    )
+    return CheckInResult(invitation, changed=True)
+
+
+def mark_present(
+    invitation: Invitation, status: AttendanceStatus, *, at: dt.datetime, via: str, busy: str
+) -> None:
+    """Record the invitee (``hadir``) or their representative (``diwakili``) present at
+    ``at``, checked in ``via`` self, pass, door or staff; the workshop is then held. A
+    simultaneous change of the same invitation is refused with ``busy``. Flushes."""
+    invitation.status = status
+    invitation.checked_in_at = at
+    invitation.checked_in_via = via
+    invitation.self_checked_in = via in ("self", "pass")
     invitation.excuse_reason = None
-    if workshop.status is WorkshopStatus.PLANNED:
-        workshop.status = WorkshopStatus.HELD
+    if invitation.workshop.status is WorkshopStatus.PLANNED:
+        invitation.workshop.status = WorkshopStatus.HELD
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise ConflictError(
-            _("Your attendance was being updated at the same moment. Please try again.")
-        ) from exc
-    return CheckInResult(invitation, changed=True)
+        raise ConflictError(busy) from exc
 
 
 # --- recording attendance ------------------------------------------------------------------

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from tracker.blueprints.workshops.routes import _detail_url, _load, bp
 from tracker.documents import pdf_response, render_pdf, safe_filename
 from tracker.extensions import db
-from tracker.i18n import date_long, time_wib
 from tracker.models import Invitation, Person, Workshop
 from tracker.permissions import P, requires
 from tracker.saving import saving
@@ -43,12 +42,8 @@ def _cards(workshop: Workshop, invitations: Sequence[Invitation], stem: str) -> 
     if not saved:
         return redirect(_detail_url(workshop, _anchor="invitees"))
     cards = []
+    day, hours = service.printed_when(workshop)
     with force_locale("id"):
-        start, end = workshop.starts_at, workshop.ends_at
-        day = date_long(start)
-        if date_long(end) != day:
-            day = f"{day} s.d. {date_long(end)}"
-        hours = f"{time_wib(start).removesuffix(' WIB')} – {time_wib(end)}"
         for invitation in invitations:
             link = pass_links.pass_url(tokens[invitation.id])
             cards.append({"inv": invitation, "link": link, "qr": pass_links.qr_data_uri(link)})

@@ -20,10 +20,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.documents import new_workbook, put, render_pdf, write_table
-from tracker.i18n import date_long, time_wib, to_wib
+from tracker.i18n import time_wib, to_wib
 from tracker.models import AttendanceSignature, AttendanceStatus, Invitation, Person, Workshop
 from tracker.services import signatures as signatures_service
-from tracker.services.workshops import AttendanceSummary
+from tracker.services.workshops import AttendanceSummary, printed_when
 
 SHEET_COLUMNS = ("No", "Nama", "Jabatan", "OPD", "Keterangan", "Tanda Tangan")
 
@@ -157,17 +157,6 @@ def sheet_rows(
     return rows
 
 
-def _when(workshop: Workshop) -> tuple[str, str]:
-    """('Rabu, 26 Juli 2023', '13.00 – 16.00 WIB') in Indonesian."""
-    with force_locale("id"):
-        start, end = workshop.starts_at, workshop.ends_at
-        day = date_long(start)
-        if date_long(end) != day:
-            day = f"{day} s.d. {date_long(end)}"
-        hours = f"{time_wib(start).removesuffix(' WIB')} – {time_wib(end)}"
-    return day, hours
-
-
 def sheet_pdf(
     workshop: Workshop,
     invitations: Sequence[Invitation],
@@ -176,7 +165,7 @@ def sheet_pdf(
 ) -> bytes:
     """The daftar hadir; with ``signatures`` each one stands in its row, without them the
     sheet is blank for signing on paper."""
-    day, hours = _when(workshop)
+    day, hours = printed_when(workshop)
     with force_locale("id"):
         signed_on = format_date(to_wib(workshop.starts_at).date(), "d MMMM y")
         return render_pdf(
@@ -198,7 +187,7 @@ def sheet_workbook(
     summary: AttendanceSummary,
     signatures: Mapping[int, AttendanceSignature] | None = None,
 ) -> Workbook:
-    day, hours = _when(workshop)
+    day, hours = printed_when(workshop)
     workbook = new_workbook()
     sheet = workbook.create_sheet("Daftar Hadir")
     title_lines = [
