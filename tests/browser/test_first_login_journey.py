@@ -102,7 +102,9 @@ def test_a_new_login_chooses_its_own_password_first(
 
     # The next login takes her own password, and only that one.
     phone.locator(".navbar-toggler").click()
+    expect(phone.locator(".navbar-collapse.show")).to_be_visible()  # opened, not opening
     phone.locator("#userMenu").click()
+    expect(phone.get_by_test_id("logout")).to_be_visible()
     phone.get_by_test_id("logout").click()
     expect(phone).to_have_url(_at(live_server, "/login"))
     phone.locator("input[name=email]").fill(EMAIL)
