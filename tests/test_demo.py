@@ -90,12 +90,12 @@ def seeded(app: Flask, snapshot: str) -> FirstRun:
 
 
 def _credentials(output: str) -> dict[str, tuple[str, str]]:
-    """role -> (e-mail, password) as printed by the command."""
+    """e-mail -> (role, password) as printed by the command."""
     found: dict[str, tuple[str, str]] = {}
     for line in output.splitlines():
         match = CREDENTIAL_LINE.match(line)
         if match:
-            found[match.group(1)] = (match.group(2), match.group(3))
+            found[match.group(2)] = (match.group(1), match.group(3))
     return found
 
 
@@ -195,10 +195,17 @@ def test_one_account_per_role_and_printed_passwords_log_in(app, seeded):
     assert "Akun demo (kata sandi hanya ditampilkan sekali)" in result.output
     assert "/login" in result.output
     printed = _credentials(result.output)
-    assert set(printed) == {r.value for r in Role}
+    assert {role for role, _ in printed.values()} == {r.value for r in Role}
+    assert len(printed) == 5
 
-    users = {u.role: u for u in db.session.scalars(select(User))}
-    assert len(users) == 4
+    accounts = list(db.session.scalars(select(User)))
+    assert len(accounts) == 5
+    inspektur = next(u for u in accounts if u.email == "inspektur@example.org")
+    assert inspektur.role is Role.INSPEKTORAT
+    assert inspektur.approves_decisions
+    assert inspektur.person.hierarchy_role is HierarchyRole.INSPEKTUR
+    users = {u.role: u for u in accounts if u is not inspektur}
+    assert not users[Role.INSPEKTORAT].approves_decisions
     assert users[Role.ADMIN].email == "admin@example.org"
     assert users[Role.ADMIN].opd is None
     assert users[Role.ADMIN].person is None
@@ -213,8 +220,8 @@ def test_one_account_per_role_and_printed_passwords_log_in(app, seeded):
     assert opd_user.person.opd.code == "DINKES"
     assert all(u.password_hash.startswith("scrypt:") for u in users.values())
 
-    for role, (email, password) in printed.items():
-        assert users[Role(role)].email == email
+    for email, (role, password) in printed.items():
+        assert email in {u.email for u in accounts if u.role is Role(role)}
         response = app.test_client().post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, (role, response.get_data(as_text=True)[:500])
     wrong = app.test_client().post(
@@ -230,7 +237,7 @@ def test_credentials_file_is_private(app):
     assert str(path) in result.output
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     content = path.read_text(encoding="utf-8")
-    for email, password in _credentials(result.output).values():
+    for email, (_role, password) in _credentials(result.output).items():
         assert f"{email}\t{password}" in content
 
 
@@ -286,7 +293,7 @@ def test_rerun_adds_only_what_is_missing_and_overwrites_nothing(app, seeded):
     }
     assert "area tematik: 1" in result.output
     assert "akun: 1" in result.output
-    assert set(_credentials(result.output)) == {"pimpinan"}
+    assert [role for role, _ in _credentials(result.output).values()] == ["pimpinan"]
     assert _opd("DINKES").name == "Dinas Kesehatan Kota Malang"
     content = (Path(app.instance_path) / "demo_credentials.txt").read_text(encoding="utf-8")
     assert content.count("pimpinan@example.org") == 2  # the first run's block is kept

@@ -127,6 +127,7 @@ def _follow_up(client: Any, rec: Any, file: tuple[bytes, str] | None, **extra: s
     p = f"fu{rec.id}-"
     data: dict[str, Any] = {
         p + "description": "Kelebihan pembayaran telah disetor.",
+        p + "progress": "100",
         p + "files-0-refers_to_on": "2023-08-01",
         p + "files-1-refers_to_on": "",
         p + "files-2-refers_to_on": "",

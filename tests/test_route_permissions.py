@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.admin import code_routes
 from tests.commitments import routes as commitment_routes
 from tests.dashboard import routes as dashboard_routes
+from tests.findings import decision_routes
 from tests.findings import routes as finding_routes
 from tests.inbox import routes as inbox_routes
+from tests.letters import routes as letter_routes
 from tests.notifications import routes as notification_routes
 from tests.route_table import ADMIN, ALL, PUBLIC, READERS, STAFF, RouteRule, World
 from tests.webhooks import routes as webhook_routes
@@ -32,6 +35,9 @@ AREAS = [
     inbox_routes,
     notification_routes,
     webhook_routes,
+    code_routes,
+    decision_routes,
+    letter_routes,
 ]
 
 ROUTES: dict[str, RouteRule] = {
@@ -147,7 +153,14 @@ def test_every_view_declares_its_access(app):
 
 
 EVERY_ROLE = "every-role"
+REFUSED = "refused-roles"
 ROLES: list[Role | str] = [*Role, "anonymous"]
+
+
+def _allowed(rule: RouteRule, role: Role | str) -> bool:
+    if rule.roles == PUBLIC:
+        return True
+    return role != "anonymous" and Role(role) in rule.roles
 
 
 def _methods() -> dict[str, set[str]]:
@@ -161,22 +174,32 @@ def _methods() -> dict[str, set[str]]:
 
 def _cases() -> list[tuple[str, str]]:
     """A route that only reads is tried by every role in one test (one copy of the world
-    serves them all); a route that writes gets a test per role, each on its own copy (a
-    POST allowed to one role may change what the next one finds)."""
+    serves them all); a route that writes gets a test per role allowed to use it, each on
+    its own copy (a POST allowed to one role may change what the next one finds), and one
+    test for the roles it refuses: a refused request changes nothing, which the status
+    each of them gets (403, or the login page) shows."""
     methods = _methods()
     cases: list[tuple[str, str]] = []
-    for endpoint in ROUTES:
+    for endpoint, rule in ROUTES.items():
         if methods.get(endpoint, set()) <= {"GET"}:
             cases.append((endpoint, EVERY_ROLE))
-        else:
-            cases += [(endpoint, str(role)) for role in ROLES]
+            continue
+        cases += [(endpoint, str(role)) for role in ROLES if _allowed(rule, role)]
+        if not all(_allowed(rule, role) for role in ROLES):
+            cases.append((endpoint, REFUSED))
     return cases
 
 
 @pytest.mark.database(snapshot=build_world)
 @pytest.mark.parametrize(("endpoint", "role"), _cases(), ids=lambda v: str(v))
 def test_role_on_route(app, world, endpoint, role):
-    for one in ROLES if role == EVERY_ROLE else [role]:
+    if role == EVERY_ROLE:
+        tried = ROLES
+    elif role == REFUSED:
+        tried = [one for one in ROLES if not _allowed(ROUTES[endpoint], one)]
+    else:
+        tried = [role]
+    for one in tried:
         _check_role(app, world, endpoint, str(one))
 
 

@@ -17,13 +17,14 @@ INBOX = "inbox.index"
 INBOX_PERMISSIONS = (P.MANAGE_FINDINGS, P.MANAGE_COMMITMENTS)
 
 # (endpoint, label, permission(s) (None: every logged-in user; the page scopes what it
-# shows), endpoint prefix that marks it active)
-NAV: list[tuple[str, object, Permission | tuple[Permission, ...] | None, str]] = [
+# shows), endpoint prefix(es) that mark it active)
+NAV: list[tuple[str, object, Permission | tuple[Permission, ...] | None, str | tuple[str, ...]]] = [
     ("dashboard.index", _l("Dashboard"), P.VIEW_DASHBOARD, "dashboard."),
     (INBOX, _l("Inbox"), INBOX_PERMISSIONS, "inbox."),
     ("workshops.index", _l("Workshops"), None, "workshops."),
     ("commitments.index", _l("Commitments"), None, "commitments."),
-    ("findings.index", _l("Findings"), None, "findings."),
+    # the SKBT pages are a tab of the findings area
+    ("findings.index", _l("Findings"), None, ("findings.", "letters.")),
     ("reminders.index", _l("Reminders"), None, "reminders."),
     ("admin.people", _l("Officials"), P.VIEW_PEOPLE, "admin.people"),
     ("admin.index", _l("Administration"), P.MANAGE_OPDS, "admin."),

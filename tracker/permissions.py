@@ -37,6 +37,9 @@ class Permission(enum.StrEnum):
     MANAGE_FINDINGS = "manage_findings"
     ANSWER_FINDINGS = "answer_findings"
     MANAGE_REMINDERS = "manage_reminders"
+    #: approve review decisions, issue and revoke letters (SKBT): administrators, and
+    #: Inspektorat staff whose account says so (the Inspektur or a deputy)
+    APPROVE_DECISIONS = "approve_decisions"
 
 
 P = Permission
@@ -66,7 +69,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 def has_permission(user: Any, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return permission in ROLE_PERMISSIONS.get(Role(user.role), frozenset())
+    role = Role(user.role)
+    if permission is P.APPROVE_DECISIONS and role is Role.INSPEKTORAT:
+        return bool(getattr(user, "approves_decisions", False))
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 
 def can(permission: Permission | str, user: Any = None) -> bool:

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from tests.factories import make_opd, make_person, make_thematic_area, make_user
 from tracker.extensions import db
 from tracker.models import AuditLog
+from tracker.models.reference import CodeKind
 from tracker.permissions import access_of
+from tracker.services import codes
 
 # The messages asserted below are the English msgids.
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
@@ -50,6 +52,16 @@ ROUTES: list[tuple[str, str, tuple[str, ...], int]] = [
     ("POST", "/admin/thematic-areas/{area}/toggle", ADMIN, 302),
     ("GET", "/admin/audit", ADMIN, 200),
     ("GET", "/admin/audit/{entry}", ADMIN, 200),
+    ("GET", "/admin/codes", ADMIN, 200),
+    ("GET", "/admin/codes/new", ADMIN, 200),
+    ("POST", "/admin/codes/new", ADMIN, 400),
+    ("GET", "/admin/codes/{code}/edit", ADMIN, 200),
+    ("POST", "/admin/codes/{code}/edit", ADMIN, 400),
+    ("POST", "/admin/codes/{code}/toggle", ADMIN, 302),
+    ("POST", "/admin/codes/{code}/delete", ADMIN, 302),
+    ("GET", "/admin/letter-patterns", ADMIN, 200),
+    ("GET", "/admin/letter-patterns/{letter_kind}/edit", ADMIN, 200),
+    ("POST", "/admin/letter-patterns/{letter_kind}/edit", ADMIN, 400),
 ]
 
 
@@ -59,8 +71,18 @@ def targets(app: Any) -> dict[str, int]:
     person = make_person(opd)
     user = make_user("inspektorat")
     area = make_thematic_area()
+    code = codes.create_code(CodeKind.FINDING, code="9", name="Kode uji")
+    db.session.commit()
     entry = db.session.scalar(select(AuditLog.id).order_by(AuditLog.id))
-    return {"opd": opd.id, "person": person.id, "user": user.id, "area": area.id, "entry": entry}
+    return {
+        "opd": opd.id,
+        "person": person.id,
+        "user": user.id,
+        "area": area.id,
+        "entry": entry,
+        "code": code.id,
+        "letter_kind": "skbt",
+    }
 
 
 @pytest.mark.parametrize("role", [*ALL, None])

@@ -1,5 +1,6 @@
 """Last year's notes in a real Chromium: an OPD secretary submits a follow-up with evidence,
-an Inspektorat officer reviews it and sets BPK's outcome (with the rules on the way)."""
+an Inspektorat officer reviews it and proposes BPK's outcome (with the rules on the way),
+and an approver approves it, which sets the outcome."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def test_secretary_follows_up_and_inspektorat_rates_it(
     form.locator(f"textarea[name='fu{rec}-description']").fill(
         "Keputusan Kepala Dinas tentang IKU 2023-2026 telah ditetapkan."
     )
+    form.locator(f"input[name='fu{rec}-progress']").fill("100")
     form.locator(f"input[name='fu{rec}-files-0-file']").set_input_files(str(evidence))
     form.locator(f"input[name='fu{rec}-files-0-refers_to_on']").fill("2023-08-14")
     form.locator(f"input[name='fu{rec}-links-0-url']").fill("https://example.org/sakip/iku")
@@ -167,6 +169,24 @@ def test_secretary_follows_up_and_inspektorat_rates_it(
     review.get_by_test_id("review-submit").click()
 
     expect(officer.locator(".alert-success")).to_be_visible()
+    card = officer.locator(f"#rec-{rec}")
+    # A proposal: the official outcome stays until an approver approves it.
+    expect(card.get_by_test_id("outcome").first).to_have_attribute("data-outcome", "none")
+    expect(card.get_by_test_id("proposal-pending")).to_contain_text("Lampirkan IKU")
+    expect(card.get_by_test_id("review-form")).to_have_count(0)
+
+    # --- the approver (an administrator here) approves it in a numbered letter ---------
+    approver = new_page(viewport={"width": 1280, "height": 900})
+    log_in(approver, "admin")
+    approver.goto(live_server("/findings/decisions"))
+    expect(approver.get_by_test_id("proposal")).to_have_count(1)
+    approver.get_by_test_id("pick").check()
+    approver.once("dialog", lambda dialog: dialog.accept())
+    approver.get_by_test_id("approve-submit").click()
+    expect(approver.get_by_test_id("letter-number")).to_contain_text("35.73.401")
+    expect(approver.get_by_test_id("letter-decision-row")).to_have_count(1)
+
+    officer.reload()
     card = officer.locator(f"#rec-{rec}")
     expect(card.get_by_test_id("outcome").first).to_have_attribute("data-outcome", "belum_sesuai")
     expect(card.get_by_test_id("review-row")).to_have_count(1)

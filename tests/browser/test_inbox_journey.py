@@ -1,6 +1,6 @@
 """The Inspektorat's work queue in a real Chromium at a desk (1366x768): the inbox's
 "menunggu reviu" link opens the right recommendation's review form, and the semester
-review sets the outcomes of several recommendations at once."""
+review proposes the outcomes of several recommendations at once (set once approved)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from tracker.models import Opd, Role, User
 from tracker.models.base import utcnow
 from tracker.models.finding import (
     Outcome,
+    ProposalStatus,
     Recommendation,
     RecommendationReview,
     ReportKind,
+    ReviewProposal,
     UnfollowableReason,
 )
-from tracker.services import accounts
+from tracker.models.reference import CodeKind
+from tracker.services import accounts, codes, reviews
 from tracker.services import commitments as commitment_svc
 from tracker.services import findings as svc
 
@@ -43,7 +46,8 @@ ENGLISH = [
     "Commitments awaiting verification",
     "New evidence",
     "Apply to the selected rows",
-    "Save the reviews",
+    "Propose for approval",
+    "awaiting approval",
     "Last follow-up",
     "Current outcome",
     "unchanged",
@@ -96,10 +100,12 @@ def _prepare(live_server: LiveServer) -> dict[str, Any]:
             score=None,
             note=None,
         )
+        codes.seed()
         finding = svc.create_finding(
             user,
             report,
             opd_ids=[dinkes.id, bappeda.id],
+            finding_code_id=codes.by_code(CodeKind.FINDING, "1.04.01").id,
             number="1",
             title="Penatausahaan aset tetap belum tertib",
             condition=None,
@@ -115,7 +121,14 @@ def _prepare(live_server: LiveServer) -> dict[str, Any]:
             (dinkes, "Memberi sanksi kepada pengurus barang"),
         ]
         recs = [
-            svc.create_recommendation(user, finding, number=str(n), text=text, opd_id=opd.id)
+            svc.create_recommendation(
+                user,
+                finding,
+                number=str(n),
+                text=text,
+                opd_id=opd.id,
+                code_id=codes.by_code(CodeKind.RECOMMENDATION, "06").id,
+            )
             for n, (opd, text) in enumerate(texts, start=1)
         ]
         db.session.flush()
@@ -195,6 +208,18 @@ def _reviews(live_server: LiveServer) -> dict[int, list[tuple[str, Outcome]]]:
     return out
 
 
+def _approve_pending(live_server: LiveServer) -> None:
+    """An administrator approves every proposal awaiting approval (one letter)."""
+    with live_server.app.app_context(), acting_as(Actor(None, "browser-test")):
+        admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
+        pending = db.session.scalars(
+            select(ReviewProposal).where(ReviewProposal.status == ProposalStatus.PENDING)
+        ).all()
+        reviews.approve(admin, [(p.id, p.version) for p in pending], now=utcnow())
+        db.session.commit()
+        db.session.remove()
+
+
 def test_menunggu_reviu_link_reviews_the_right_recommendation(
     live_server: LiveServer, new_page: Callable[..., Any], log_in: Callable[..., Any]
 ) -> None:
@@ -243,6 +268,13 @@ def test_menunggu_reviu_link_reviews_the_right_recommendation(
     form.locator(f"textarea[name='rv{second}-note']").fill("SOP belum ditetapkan kepala daerah.")
     form.get_by_test_id("review-submit").click()
     expect(page.locator("main .alert-success")).to_be_visible()
+    # A proposal: the outcome is set once an approver approves it.
+    expect(page.locator(f"#rec-{second}").get_by_test_id("outcome").first).to_have_attribute(
+        "data-outcome", "none"
+    )
+    assert _reviews(live_server) == {}
+    _approve_pending(live_server)
+    page.reload()
     expect(page.locator(f"#rec-{second}").get_by_test_id("outcome").first).to_have_attribute(
         "data-outcome", "belum_sesuai"
     )
@@ -316,15 +348,23 @@ def test_semester_review_at_a_desk(
     _tables_not_clipped(page)
     _no_english(page)
 
-    # Corrected: it cannot be followed up (a lawful reason), and everything is saved.
+    # Corrected: it cannot be followed up (a lawful reason), and everything is proposed.
     row(second).locator("select[name$='-outcome']").select_option("tidak_dapat_ditindaklanjuti")
     reason = row(second).locator("select[name$='-reason']")
     expect(reason).to_be_visible()
     reason.select_option(UnfollowableReason.NOT_EFFECTIVE.value)
     page.get_by_test_id("save").click()
-    expect(page.locator("main .alert-success")).to_contain_text("3 reviu disimpan")
+    expect(page.locator("main .alert-success")).to_contain_text("menunggu persetujuan Inspektur")
     expect(page).to_have_url(re.compile(r"/inbox/semester\?semester=2023-S2"))
     expect(rows).to_have_count(3)  # none settled (outcome 1): still due
+    expect(page.get_by_test_id("pending-proposal")).to_have_count(3)
+    assert _reviews(live_server) == {}  # proposed: no outcome is set before approval
+    _no_english(page)
+
+    # Approved (one letter): the outcomes are set.
+    _approve_pending(live_server)
+    page.reload()
+    expect(page.get_by_test_id("pending-proposal")).to_have_count(0)
     for rec_id, value in (
         (first, "belum_ditindaklanjuti"),
         (second, "tidak_dapat_ditindaklanjuti"),

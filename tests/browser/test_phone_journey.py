@@ -387,6 +387,7 @@ def test_a_refused_upload_is_shown_where_the_secretary_looks(
     form = page.get_by_test_id("follow-up-form")
     rec = ids["rec"]
     form.locator(f"textarea[name='fu{rec}-description']").fill("Sisa kelebihan telah disetor.")
+    form.locator(f"input[name='fu{rec}-progress']").fill("100")
     form.locator(f"input[name='fu{rec}-files-0-file']").set_input_files(
         [{"name": "bukti-setor.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" * 64}]
     )
@@ -404,6 +405,7 @@ def test_a_refused_upload_is_shown_where_the_secretary_looks(
     page.goto(live_server(f"/findings/{ids['finding']}"))
     form = page.get_by_test_id("follow-up-form")
     form.locator(f"textarea[name='fu{rec}-description']").fill("Bukti setor lengkap.")
+    form.locator(f"input[name='fu{rec}-progress']").fill("100")
     form.locator(f"input[name='fu{rec}-files-0-file']").set_input_files(
         [{"name": "sts-lengkap.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes() * 3000}]
     )

@@ -1,6 +1,6 @@
 """One meaning of "period": the dashboard's follow-up figures are the TLHP matrix's.
 
-The matrix (:func:`tracker.services.findings.build_matrix`) states, row by row, where each
+The matrix (:func:`tracker.services.tlhp_matrix.build_matrix`) states, row by row, where each
 recommendation stood at the end of a semester; the dashboard counts the same in SQL
 (:mod:`tracker.services.monitoring`). On data with reviews over several semesters, deadlines
 moved by outcome 2, reports received at different times and repayments spread over the
@@ -30,7 +30,7 @@ from tracker.models import Role
 from tracker.models.finding import Outcome, Recommendation, Repayment
 from tracker.services import dashboard as svc
 from tracker.services import monitoring
-from tracker.services.findings import build_matrix
+from tracker.services.tlhp_matrix import build_matrix
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 TODAY = dt.date(2024, 5, 15)  # in 2024-S1

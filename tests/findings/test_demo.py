@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests import factories
+from tests.findings.matrix_sheet import read_workbook
 from tracker.audit import Actor, acting_as
 from tracker.demo import load_demo
 from tracker.demo.findings import seed_findings
@@ -89,12 +88,60 @@ def test_demo_matrix_and_pages(app, client, login):
     db.session.commit()
     login(inspector)
     response = client.get("/findings/matrix.xlsx?semester=2023-S2")
-    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
-    statuses = {
-        row[5][:2]
-        for row in sheet.iter_rows(values_only=True)
-        if row[0] and row[0] != "No." and row[5] and "." in row[0]
-    }
-    assert statuses == {"1.", "2.", "3.", "4."}
+    matrix, _recap = read_workbook(response.data)
+    # Every outcome has a recommendation: a value or a mark under its status column.
+    statuses = {n for row in matrix.rows for n in (1, 2, 3, 4) if row[9 + n] is not None}
+    assert statuses == {1, 2, 3, 4}
     for url in ("/findings/", "/findings/reports", "/findings/grades", "/findings/matrix"):
         assert client.get(url).status_code == 200
+
+
+def test_demo_lhp_bpk_is_recorded_as_bpk_keeps_it(app):
+    """Coded findings with values and responsible parties, two SIPTL submissions (one where
+    BPK's outcome differs), a proposal awaiting approval and one issued, verifiable SKBT;
+    the illustrative label stays on the invented report."""
+    from tracker.models import Letter, ReviewProposal, SiptlSubmission, Skbt
+    from tracker.models.finding import ProposalStatus
+    from tracker.models.letter import SkbtStatus
+    from tracker.services import skbt as skbt_service
+
+    with acting_as(Actor(None, "test")):
+        load_demo(now=NOW)
+        seed_findings(NOW)
+        db.session.commit()
+    report = db.session.scalar(select(Report).where(Report.kind == ReportKind.LHP_BPK))
+    assert "ilustratif" in report.note
+    findings = {f.number: f for f in report.findings}
+    assert findings["1"].finding_code.code == "1.01.03"
+    assert findings["1"].value == findings["1"].amount_to_recover
+    assert [p.amount for p in findings["1"].parties] == [112450000, 75000000]
+    assert findings["2"].finding_code.code == "1.01.07"
+    assert all(r.code is not None for f in report.findings for r in f.recommendations)
+    assert {r.code.code for r in findings["4"].recommendations} == {"01"}
+
+    submissions = list(db.session.scalars(select(SiptlSubmission)))
+    assert len(submissions) == 2
+    differing = [s for s in submissions if s.bpk_outcome != s.recommendation.outcome]
+    assert [s.recommendation.finding.number for s in differing] == ["4"]
+
+    pending = list(
+        db.session.scalars(
+            select(ReviewProposal).where(ReviewProposal.status == ProposalStatus.PENDING)
+        )
+    )
+    assert len(pending) == 1
+    assert pending[0].recommendation.opd.code == "BKAD"
+    assert pending[0].recommendation.outcome is Outcome.BELUM_DITINDAKLANJUTI  # not yet set
+
+    (skbt,) = db.session.scalars(select(Skbt))
+    assert skbt.status is SkbtStatus.ISSUED
+    assert skbt.opd.code == "DINKES"
+    letter = db.session.scalar(select(Letter).where(Letter.id == skbt.letter_id))
+    assert letter.number == "700/1/SKBT/35.73.401/2024"
+    assert letter.signer_name == "Inspektur Kota Malang"
+    assert skbt_service.find(skbt_service.token_for(skbt)) is skbt
+    assert skbt_service.blockers_of(skbt, dt.date(2024, 2, 5)) == []
+
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    assert users["inspektur@example.org"].approves_decisions
+    assert not users["inspektorat@example.org"].approves_decisions

@@ -7,7 +7,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests import factories
@@ -19,22 +18,47 @@ from tests.findings.factories import (
     make_report,
     make_review,
 )
+from tests.findings.matrix_sheet import read_workbook
 from tracker.models import HierarchyRole, Role
 from tracker.models.finding import Outcome, ReportKind
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
-HEADERS = [
+GROUPS = [
     "No.",
     "Finding",
+    None,
+    "Cause",
+    None,
+    "Finding value (Rp)",
     "Recommendation",
-    "OPD",
+    None,
+    "Recommendation value (Rp)",
     "Follow-up",
     "Status",
-    "Value (Rp)",
-    "Repaid (Rp)",
-    "Balance (Rp)",
+    None,
+    None,
+    None,
+    "Outstanding balance (Rp)",
     "Remarks",
+]
+SUBHEADINGS = [
+    None,
+    "Code",
+    "Description",
+    "Code",
+    "Description",
+    None,
+    "Code",
+    "Description",
+    None,
+    None,
+    "1 Matches",
+    "2 Not yet matching",
+    "3 Not followed up",
+    "4 Cannot be followed up",
+    None,
+    None,
 ]
 
 
@@ -80,27 +104,17 @@ def data(app):
     return {"dinkes": dinkes, "dpu": dpu}
 
 
-def _rows(sheet):
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header = next(i for i, r in enumerate(values) if r[0] == "No." or r[0] == "OPD")
-    return values[:header], values[header], values[header + 1 :]
-
-
 def test_matrix_xlsx_parsed_back(client, login_as, data):
     login_as("inspektorat")
     response = client.get("/findings/matrix.xlsx?semester=2023-S2")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "matriks-tindak-lanjut-2023-S2.xlsx" in response.headers["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(response.data))
-    matrix, recap = workbook.worksheets
-    title, header, rows = _rows(matrix)
-    assert header == HEADERS
-    assert any("Semester II 2023" in (t[0] or "") for t in title)
-    body, totals = rows[:-1], rows[-1]
-    report_rows = [r for r in body if r[0] in ("", None) and r[1]]
-    assert [r[1].split(" — ")[0] for r in report_rows] == ["LHE SAKIP 2022", "LHP BPK 2022"]
-    recs = {r[2]: r for r in body if r[0]}
+    matrix, recap = read_workbook(response.data)
+    assert (matrix.groups, matrix.headings) == (GROUPS, SUBHEADINGS)
+    assert any("Semester II 2023" in t for t in matrix.title)
+    assert [r.split(" — ")[0] for r in matrix.reports] == ["LHE SAKIP 2022", "LHP BPK 2022"]
+    recs = {r[7]: r for r in matrix.rows}
     assert set(recs) == {
         "Revisi IKU Dinkes",
         "Revisi IKU DPU",
@@ -109,24 +123,33 @@ def test_matrix_xlsx_parsed_back(client, login_as, data):
     }
     dinkes = recs["Revisi IKU Dinkes"]
     assert dinkes[0] == "1.1"
-    assert dinkes[1].startswith("1. IKU belum")
-    assert dinkes[3] == "DINKES"
-    assert "IKU direviu" in dinkes[4]
-    assert dinkes[5].startswith("1. ")
+    assert dinkes[2].startswith("1. IKU belum")
+    assert "OPD: DINKES" in dinkes[15]
+    assert "IKU direviu" in dinkes[9]
+    assert dinkes[10:14] == ["√", None, None, None]  # outcome 1, no value
     money = recs["Setorkan kelebihan pembayaran"]
-    assert money[5].startswith("2. ")
-    assert (money[6], money[7], money[8]) == (12500000, 7500000, 5000000)
-    assert "New deadline" in money[9]
-    assert recs["Tegur PPK"][6] is None  # the value is on the finding's first row only
-    assert recs["Tegur PPK"][5].startswith("4. ")
-    assert "court proceedings" in recs["Tegur PPK"][9]
-    assert totals[1] == "Total"
-    assert totals[2] == "4 recommendations"
-    assert totals[5] == "Completion rate: 25.00%"
-    assert (totals[6], totals[7], totals[8]) == (12500000, 7500000, 5000000)
+    assert money[10:14] == [None, "√", None, None]
+    assert money[14] == 5000000  # 12.500.000 − the repayments up to the end of the semester
+    assert "New deadline" in money[15]
+    assert recs["Tegur PPK"][14] is None  # the balance is on the finding's first row only
+    assert recs["Tegur PPK"][13] == "√"
+    assert "court proceedings" in recs["Tegur PPK"][15]
+    assert matrix.total_rp[0] == "Total (Rp)"
+    assert matrix.total_rp[14] == 5000000
+    assert matrix.total_count[8] == 4
+    assert matrix.total_count[10:14] == [1, 2, 0, 1]
+    assert matrix.recap["Total"] == (4, 0)
+    assert matrix.recap_values == {
+        "Completion rate (%)": 25,
+        "Value to recover (Rp)": 12500000,
+        "Repaid (Rp)": 7500000,
+        "Balance (Rp)": 5000000,
+    }
 
-    _title, header, rows = _rows(recap)
-    assert header[:3] == ["OPD", "Name", "Recommendations"]
+    rows = [list(r) for r in recap.iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(rows) if r[0] == "OPD")
+    assert rows[header][:3] == ["OPD", "Name", "Recommendations"]
+    rows = rows[header + 1 :]
     per_opd = {r[0]: r for r in rows[:-1]}
     assert per_opd["DINKES"][2:8] == [1, 1, 0, 0, 0, 100]
     assert per_opd["DPUPRPKP"][2:8] == [3, 0, 2, 0, 1, 0]
@@ -139,23 +162,24 @@ def test_matrix_xlsx_parsed_back(client, login_as, data):
 def test_matrix_per_opd_and_first_semester(client, login_as, data):
     login_as("pimpinan")
     response = client.get(f"/findings/matrix.xlsx?semester=2023-S2&opd={data['dinkes'].id}")
-    matrix = load_workbook(io.BytesIO(response.data)).worksheets[0]
-    _title, _header, rows = _rows(matrix)
-    assert [r[2] for r in rows if r[0]] == ["Revisi IKU Dinkes"]
+    matrix, _recap = read_workbook(response.data)
+    assert [r[7] for r in matrix.rows] == ["Revisi IKU Dinkes"]
     # In the first semester nothing was reviewed yet: every recommendation counts as 3.
     response = client.get("/findings/matrix.xlsx?semester=2023-S1")
-    _title, _header, rows = _rows(load_workbook(io.BytesIO(response.data)).worksheets[0])
-    statuses = [r[5] for r in rows[:-1] if r[0]]
-    assert statuses and all(s.startswith("3. ") for s in statuses)
-    assert all("Not reviewed yet" in r[9] for r in rows[:-1] if r[0])
-    assert rows[-1][5] == "Completion rate: 0.00%"
+    matrix, _recap = read_workbook(response.data)
+    assert matrix.rows and all(r[12] == "√" for r in matrix.rows)
+    assert all("Not reviewed yet" in r[15] for r in matrix.rows)
+    assert matrix.recap_values["Completion rate (%)"] == 0
+    assert matrix.total_count[10:14] == [0, 0, 4, 0]
+    # The repayments of the second semester are not in the first one.
+    assert matrix.recap_values["Repaid (Rp)"] == 0
 
 
 def test_opd_user_matrix_is_their_opd_only(client, login, data):
     login(factories.make_user(Role.OPD, opd=data["dinkes"]))
     response = client.get("/findings/matrix.xlsx?semester=2023-S2")
-    _title, _header, rows = _rows(load_workbook(io.BytesIO(response.data)).worksheets[0])
-    assert [r[2] for r in rows if r[0]] == ["Revisi IKU Dinkes"]
+    matrix, _recap = read_workbook(response.data)
+    assert [r[7] for r in matrix.rows] == ["Revisi IKU Dinkes"]
     assert client.get(f"/findings/matrix?opd={data['dpu'].id}").status_code == 404
     page = client.get("/findings/matrix?semester=2023-S2").get_data(as_text=True)
     assert "Revisi IKU DPU" not in page
@@ -169,11 +193,12 @@ def test_matrix_pdf_has_letterhead_columns_and_totals(client, login_as, data):
     reader = PdfReader(io.BytesIO(response.data))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "INSPEKTORAT" in text
-    for header in ("No.", "Finding", "Recommendation", "Follow-up", "Status", "Remarks"):
+    for header in ("No.", "Finding", "Cause", "Recommendation", "Follow-up", "Status", "Remarks"):
         assert header in text
-    assert "Revisi IKU Dinkes" in text
+    assert "Revisi IKU" in text
     assert "Value (Rp)" in text and "12,500,000" in text  # the amounts under "(Rp)" headings
-    assert "Completion rate: 25.00%" in text
+    assert "Completion rate (%) 25.00" in text
+    assert "Balance (Rp) Rp 5,000,000" in text
     assert "Drs. Inspektur Contoh" in text
     assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height  # landscape
 

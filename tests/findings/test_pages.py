@@ -36,8 +36,11 @@ from tracker.models.finding import (
     Repayment,
     Report,
     ReportKind,
+    ReviewProposal,
 )
+from tracker.models.reference import CodeKind
 from tracker.models.workshop import Workshop
+from tracker.services import codes
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
@@ -175,6 +178,7 @@ def _follow_up_data(rec, **extra):
     p = f"fu{rec.id}-"
     data = {
         p + "description": "IKU telah direviu dan ditetapkan ulang.",
+        p + "progress": "50",
         p + "files-0-refers_to_on": "2023-08-01",
         p + "files-1-refers_to_on": "",
         p + "files-2-refers_to_on": "",
@@ -252,7 +256,7 @@ def test_follow_up_refusals(client, login, setup):
     assert client.get(url).status_code == 302
 
 
-def test_inspektorat_reviews_with_the_four_outcomes(client, login_as, setup):
+def test_inspektorat_reviews_with_the_four_outcomes(client, login, login_as, setup):
     rec = setup["own"]
     inspector = login_as("inspektorat")
     url = f"/findings/recommendations/{rec.id}/review"
@@ -279,12 +283,25 @@ def test_inspektorat_reviews_with_the_four_outcomes(client, login_as, setup):
         },
     )
     assert response.status_code == 302, _html(response)[:3000]
+    # The review is a proposal: the outcome is set only once an approver approves it.
+    db.session.expire_all()
+    assert db.session.get(Recommendation, rec.id).outcome is None
+    assert db.session.scalar(select(func.count()).select_from(RecommendationReview)) == 0
+    proposal = db.session.scalars(select(ReviewProposal)).one()
+    assert proposal.proposed_by_id == inspector.id
+    approver = factories.make_user(Role.INSPEKTORAT, approves_decisions=True)
+    client.post("/logout")
+    login(approver)
+    response = client.post(
+        "/findings/decisions/approve", data={"pick": f"{proposal.id}:{proposal.version}"}
+    )
+    assert response.status_code == 302, _html(response)[:3000]
     db.session.expire_all()
     rec = db.session.get(Recommendation, rec.id)
     assert rec.outcome is Outcome.BELUM_SESUAI
     assert rec.due_on.isoformat() == new_due
     review = db.session.scalar(select(RecommendationReview))
-    assert (review.period, review.reviewer_id) == ("2023-S2", inspector.id)
+    assert (review.period, review.reviewer_id) == ("2023-S2", approver.id)
     html = _html(client.get(f"/findings/{rec.finding_id}"))
     assert "SK belum ditetapkan" in html
     assert 'data-testid="review-row"' in html
@@ -384,6 +401,10 @@ def test_evidence_of_another_opd_is_not_found(client, login, app, setup):
 
 
 def test_inspektorat_registers_a_report_finding_and_recommendation(client, login_as, setup):
+    codes.seed()
+    db.session.commit()
+    finding_code = codes.by_code(CodeKind.FINDING, "1.01.04")
+    rec_code = codes.by_code(CodeKind.RECOMMENDATION, "01")
     login_as("inspektorat")
     assert client.get("/findings/reports/new").status_code == 200
     response = client.post(
@@ -411,6 +432,7 @@ def test_inspektorat_registers_a_report_finding_and_recommendation(client, login
             "opd_ids": [str(setup["dinkes"].id)],
             "is_financial": "y",
             "amount_to_recover": "12.500.000",
+            "finding_code_id": str(finding_code.id),
         },
     )
     assert response.status_code == 302, _html(response)[:3000]
@@ -425,6 +447,7 @@ def test_inspektorat_registers_a_report_finding_and_recommendation(client, login
             "number": "1",
             "text": "Memproses kelebihan pembayaran",
             "opd_id": setup["dinkes"].id,
+            "code_id": str(rec_code.id),
         },
     )
     assert response.status_code == 302

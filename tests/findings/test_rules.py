@@ -18,9 +18,12 @@ from tests.findings.factories import (
 from tracker.extensions import db
 from tracker.models import Role
 from tracker.models.finding import Grade, Outcome, ReportKind, UnfollowableReason
+from tracker.models.reference import CodeKind
+from tracker.services import codes
 from tracker.services import findings as svc
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
 from tracker.services.grades import grade_for, resolve_grade
+from tracker.services.tlhp_matrix import build_matrix
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
@@ -332,7 +335,9 @@ def test_repayments_only_for_financial_findings_by_the_inspektorat(app, inspekto
 def test_financial_finding_rules(app, inspektorat):
     report = make_report(kind=ReportKind.LHP_BPK)
     a, b = factories.make_opd(), factories.make_opd()
+    codes.seed()
     base = {
+        "finding_code_id": codes.by_code(CodeKind.FINDING, "1.01.04").id,
         "number": "1",
         "title": "Kelebihan pembayaran",
         "condition": None,
@@ -460,7 +465,7 @@ def test_matrix_totals_and_completion_rate_per_opd(app):
     make_repayment(financial, "1000000", paid_on=dt.date(2023, 8, 1))  # next semester
     make_follow_up(r2, submitted_at=dt.datetime(2023, 8, 1, tzinfo=dt.UTC))
     recs = [r1, r2, r3, r4, *plain.recommendations[3:]]
-    matrix = svc.build_matrix(recs, "2023-S1", today=dt.date(2023, 9, 1))
+    matrix = build_matrix(recs, "2023-S1", today=dt.date(2023, 9, 1))
     overall = matrix.overall
     assert overall.total == 5
     assert overall.counts[Outcome.SESUAI] == 1
@@ -481,7 +486,7 @@ def test_matrix_totals_and_completion_rate_per_opd(app):
     row_r2 = next(r for g in matrix.groups for r in g.rows if r.recommendation is r2)
     assert row_r2.follow_ups == []
     assert row_r2.due_on == dt.date(2023, 9, 30)
-    later = svc.build_matrix(recs, "2023-S2", today=dt.date(2023, 12, 1))
+    later = build_matrix(recs, "2023-S2", today=dt.date(2023, 12, 1))
     assert later.overall.paid == Decimal("5000000")
     row_r2 = next(r for g in later.groups for r in g.rows if r.recommendation is r2)
     assert len(row_r2.follow_ups) == 1

@@ -27,10 +27,11 @@ from tracker.models.base import utcnow
 from tracker.models.finding import (
     Outcome,
     Recommendation,
-    RecommendationReview,
+    ReviewProposal,
     UnfollowableReason,
 )
 from tracker.services import findings as findings_svc
+from tracker.services import reviews
 from tracker.services import semester_review as svc
 from tracker.services.errors import DomainError, NotAllowed
 
@@ -95,7 +96,8 @@ def _index_of(html: str, rec: Recommendation) -> int:
 
 
 def _reviews() -> int:
-    return int(db.session.scalar(select(func.count()).select_from(RecommendationReview)) or 0)
+    """The reviews proposed (each awaits approval before it sets an outcome)."""
+    return int(db.session.scalar(select(func.count()).select_from(ReviewProposal)) or 0)
 
 
 def test_every_recommendation_due_in_the_semester_in_one_table(client, login_as, recs):
@@ -145,7 +147,9 @@ def test_no_recommendation_due(client, login_as):
     assert 'data-testid="semester-form"' not in html
 
 
-def test_the_rows_set_are_saved_together_each_as_its_review(client, login_as, recs, app):
+def test_the_rows_set_are_proposed_together_and_set_the_outcome_once_approved(
+    client, login_as, recs, app
+):
     user = login_as(Role.INSPEKTORAT)
     html = client.get(URL).get_data(as_text=True)
     data = _form(html)
@@ -164,8 +168,24 @@ def test_the_rows_set_are_saved_together_each_as_its_review(client, login_as, re
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     assert response.headers["Location"].endswith(URL)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2 reviews saved for Semester II 2023." in page
+    assert "2 reviews for Semester II 2023 proposed; they await the Inspektur" in page
+    assert page.count('data-testid="pending-proposal"') == 2
 
+    db.session.expire_all()
+    first = db.session.get(Recommendation, recs["fresh"].id)
+    second = db.session.get(Recommendation, recs["followed"].id)
+    assert first.outcome is None and second.outcome is None  # nothing official yet
+    proposals = list(db.session.scalars(select(ReviewProposal).order_by(ReviewProposal.id)))
+    assert [(p.recommendation_id, p.outcome, p.proposed_by_id) for p in proposals] == [
+        (first.id, Outcome.BELUM_SESUAI, user.id),
+        (second.id, Outcome.TIDAK_DAPAT_DITINDAKLANJUTI, user.id),
+    ]
+    assert proposals[0].new_due_on == dt.date(2023, 12, 31)
+    assert proposals[0].note == "Inventarisasi baru 60%."
+
+    approver = factories.make_user(Role.ADMIN)
+    reviews.approve(approver, [(p.id, p.version) for p in proposals], now=utcnow())
+    db.session.commit()
     db.session.expire_all()
     today = findings_svc.today_of(utcnow())
     first = db.session.get(Recommendation, recs["fresh"].id)
@@ -178,7 +198,7 @@ def test_the_rows_set_are_saved_together_each_as_its_review(client, login_as, re
     )
     (review,) = first.reviews
     assert review.note == "Inventarisasi baru 60%."
-    assert review.reviewer_id == user.id
+    assert review.reviewer_id == approver.id
     assert findings_svc.today_of(review.reviewed_at) == today
     assert second.outcome is Outcome.TIDAK_DAPAT_DITINDAKLANJUTI
     assert second.reviews[0].reason is UnfollowableReason.NOT_EFFECTIVE
@@ -274,7 +294,10 @@ def test_a_recommendation_reviewed_meanwhile_is_reported_not_overwritten(client,
     data[f"rows-{followed}-version"] = version.group(1)
     assert client.post(URL, data=data).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Recommendation, recs["followed"].id).outcome is Outcome.SESUAI
+    proposed = db.session.scalar(
+        select(ReviewProposal).where(ReviewProposal.recommendation_id == recs["followed"].id)
+    )
+    assert proposed.outcome is Outcome.SESUAI
 
 
 def test_the_form_sent_twice_is_saved_once(client, login_as, recs):
@@ -293,7 +316,7 @@ def test_the_form_sent_twice_is_saved_once(client, login_as, recs):
     assert second.headers["Location"] == first.headers["Location"]
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert "This form had already been sent" in page
-    assert len(db.session.get(Recommendation, recs["fresh"].id).reviews) == 1
+    assert len(db.session.get(Recommendation, recs["fresh"].id).proposals) == 1
 
 
 def test_apply_to_the_selected_rows_without_javascript(client, login_as, recs):

@@ -445,6 +445,11 @@ FULL = {
         "Workshop dibatalkan: Bimtek SAKIP — Narasumber berhalangan.",
         "Workshop cancelled: Bimtek SAKIP — Narasumber berhalangan.",
     ),
+    NoticeEvent.PROPOSAL_RETURNED: (
+        {"outcome": Outcome.BELUM_SESUAI.value, "note": "Lengkapi bukti.", "by": "Budi"},
+        "Usulan status 2 (Belum sesuai) Anda dikembalikan oleh Budi — Lengkapi bukti.",
+        "Your proposed outcome 2 (Not yet matching) was sent back by Budi — Lengkapi bukti.",
+    ),
 }
 
 BARE = {
@@ -457,6 +462,7 @@ BARE = {
     NoticeEvent.WORKSHOP_INVITATION: "Undangan: Bimtek SAKIP",
     NoticeEvent.WORKSHOP_UPDATE: "Workshop diubah: Bimtek SAKIP",
     NoticeEvent.WORKSHOP_CANCELLED: "Workshop dibatalkan: Bimtek SAKIP",
+    NoticeEvent.PROPOSAL_RETURNED: "Usulan hasil reviu dikembalikan",
 }
 
 HEADLINES = {
@@ -469,6 +475,7 @@ HEADLINES = {
     NoticeEvent.WORKSHOP_INVITATION: "Undangan workshop",
     NoticeEvent.WORKSHOP_UPDATE: "Workshop diubah",
     NoticeEvent.WORKSHOP_CANCELLED: "Workshop dibatalkan",
+    NoticeEvent.PROPOSAL_RETURNED: "Usulan hasil reviu dikembalikan",
 }
 
 

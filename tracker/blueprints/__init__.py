@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from tracker.blueprints.dashboard.routes import bp as dashboard_bp
     from tracker.blueprints.findings.routes import bp as findings_bp
     from tracker.blueprints.inbox.routes import bp as inbox_bp
+    from tracker.blueprints.letters.routes import bp as letters_bp
     from tracker.blueprints.notifications.routes import bp as notifications_bp
     from tracker.blueprints.passes.routes import bp as passes_bp
     from tracker.blueprints.reminders.routes import bp as reminders_bp
@@ -29,3 +30,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(passes_bp)
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    # SKBT pages under /skbt/ and the public /verify/<token>
+    app.register_blueprint(letters_bp)

@@ -96,6 +96,8 @@ class AccountSpec:
     person: tuple[str | None, HierarchyRole, str] | None = None
     opd_code: str | None = None
     name: str | None = None
+    #: approves review decisions and issues letters (the Inspektur)
+    approves_decisions: bool = False
 
 
 def _dinas(code: str, name: str, order: int) -> OpdSpec:
@@ -387,6 +389,12 @@ THEMATIC_AREAS: tuple[AreaSpec, ...] = (
 ACCOUNTS: tuple[AccountSpec, ...] = (
     AccountSpec(_email("admin"), Role.ADMIN, name="Administrator Demo"),
     AccountSpec(_email("inspektorat"), Role.INSPEKTORAT, person=INSPEKTORAT_STAFF[0].key),
+    AccountSpec(
+        _email("inspektur"),
+        Role.INSPEKTORAT,
+        person=_person_key(HierarchyRole.INSPEKTUR, "INSPEKTORAT"),
+        approves_decisions=True,
+    ),
     AccountSpec(_email("pimpinan"), Role.PIMPINAN, person=_person_key(HierarchyRole.WALI_KOTA)),
     AccountSpec(
         _email("opd.dinkes"),

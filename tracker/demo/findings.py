@@ -2,6 +2,12 @@
 BPK 2022 with financial findings and repayments, reviews with all four outcomes, and the
 SAKIP and RB grades of Kota Malang and its peers.
 
+The LHP BPK is recorded as BPK codes it: finding and recommendation codes, values and the
+parties responsible for its financial findings; two of its follow-ups went to BPK through
+SIPTL (for one, BPK's outcome differs from the Inspektorat's: the reconciliation page lists
+it); an auditor's proposed review awaits the Inspektur's approval; and Dinas Kesehatan,
+whose one financial finding is repaid, holds an issued SKBT anyone can verify.
+
 The grades are public facts (sources in each row; scores only where one was published:
 for Kota Malang none was found, so its rows carry the grade alone). The reports' numbers,
 the findings and the recommendations are illustrative: typical notes of such evaluations
@@ -28,6 +34,7 @@ from tracker.models.finding import (
     EvidenceKind,
     Finding,
     FindingEvidence,
+    FindingParty,
     FollowUp,
     Grade,
     Instrument,
@@ -37,8 +44,14 @@ from tracker.models.finding import (
     Repayment,
     Report,
     ReportKind,
+    ReviewProposal,
+    SiptlSubmission,
     UnfollowableReason,
 )
+from tracker.models.letter import Skbt, SkbtSubject
+from tracker.models.reference import AuditCode, CodeKind
+from tracker.services import codes as code_lists
+from tracker.services import skbt as skbt_service
 from tracker.services.findings import default_due_on, refresh_outcome
 
 ILLUSTRATIVE = (
@@ -46,6 +59,7 @@ ILLUSTRATIVE = (
     "yang lazim), bukan isi dokumen resmi."
 )
 INSPEKTORAT_EMAIL = "inspektorat@example.org"
+INSPEKTUR_EMAIL = "inspektur@example.org"
 DINKES_EMAIL = "opd.dinkes@example.org"
 KEMENPANRB = "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi"
 
@@ -73,12 +87,37 @@ class FollowUpSpec:
 
 
 @dataclass(frozen=True)
+class SiptlSpec:
+    """A follow-up sent to BPK through SIPTL: (semester, date, receipt, BPK's outcome)."""
+
+    period: str
+    submitted_on: str
+    receipt: str
+    bpk_outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class ProposalSpec:
+    """A review proposed by an auditor and still awaiting the Inspektur's approval."""
+
+    period: str
+    outcome: Outcome
+    at: str
+    note: str
+    new_due_on: str | None = None
+
+
+@dataclass(frozen=True)
 class RecSpec:
     number: str
     opd: str
     text: str
     reviews: tuple[ReviewSpec, ...] = ()
     follow_ups: tuple[FollowUpSpec, ...] = ()
+    code: str | None = None
+    value: str | None = None
+    siptl: tuple[SiptlSpec, ...] = ()
+    proposal: ProposalSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +132,10 @@ class FindingSpec:
     effect: str | None = None
     amount: str | None = None
     repayments: tuple[tuple[str, str, str], ...] = ()  # (date, amount, note)
+    code: str | None = None
+    cause_code: str | None = None
+    value: str | None = None
+    parties: tuple[tuple[str, str, str], ...] = ()  # (name, position, amount)
 
 
 @dataclass(frozen=True)
@@ -394,6 +437,12 @@ LHP_BPK = ReportSpec(
             cause="PPK dan pengawas lapangan kurang cermat dalam pengendalian kontrak.",
             effect="Kelebihan pembayaran kepada penyedia sebesar nilai kekurangan volume.",
             amount="187450000",
+            code="1.01.03",
+            value="187450000",
+            parties=(
+                ("CV A (penyedia paket jalan 1, contoh)", "Penyedia", "112450000"),
+                ("CV B (penyedia paket jalan 2, contoh)", "Penyedia", "75000000"),
+            ),
             repayments=(
                 ("2023-07-14", "75000000", "Setoran penyedia CV A (STS 0714)"),
                 ("2023-10-02", "50000000", "Setoran penyedia CV B (STS 1002)"),
@@ -404,6 +453,11 @@ LHP_BPK = ReportSpec(
                     "DPUPRPKP",
                     "Memproses kelebihan pembayaran sebesar Rp187.450.000 dan menyetorkannya "
                     "ke Kas Daerah.",
+                    code="01",
+                    value="187450000",
+                    siptl=(
+                        SiptlSpec(S2, "2024-01-10", "TT-SIPTL/2024/0117 (contoh)", BELUM_SESUAI),
+                    ),
                     reviews=(
                         ReviewSpec(
                             S2,
@@ -419,6 +473,7 @@ LHP_BPK = ReportSpec(
                     "DPUPRPKP",
                     "Memerintahkan PPK dan pengawas lapangan lebih cermat mengendalikan "
                     "pelaksanaan kontrak.",
+                    code="05",
                     reviews=(ReviewSpec(S2, SESUAI, "2023-12-14", "Surat perintah terbit."),),
                 ),
             ),
@@ -428,6 +483,9 @@ LHP_BPK = ReportSpec(
             "Kelebihan pembayaran honorarium dan perjalanan dinas pada Dinas Kesehatan",
             ("DINKES",),
             amount="23800000",
+            code="1.01.07",
+            value="23800000",
+            parties=(("Bendahara Pengeluaran Dinas Kesehatan (contoh)", "Bendahara", "23800000"),),
             repayments=(("2023-07-20", "23800000", "Setoran bendahara pengeluaran (STS 0720)"),),
             recs=(
                 RecSpec(
@@ -435,6 +493,8 @@ LHP_BPK = ReportSpec(
                     "DINKES",
                     "Memerintahkan bendahara pengeluaran memproses pengembalian kelebihan "
                     "pembayaran sebesar Rp23.800.000 ke Kas Daerah.",
+                    code="01",
+                    value="23800000",
                     follow_ups=(
                         FollowUpSpec(
                             "2023-07-24",
@@ -457,13 +517,23 @@ LHP_BPK = ReportSpec(
             "3",
             "Penatausahaan aset tetap belum tertib",
             ("BKAD",),
+            code="2.01.01",
             recs=(
                 RecSpec(
                     "1",
                     "BKAD",
                     "Melakukan inventarisasi dan rekonsiliasi aset tetap dengan seluruh "
                     "perangkat daerah.",
+                    code="07",
                     reviews=(ReviewSpec(S2, BELUM_TL, "2023-12-14"),),
+                    proposal=ProposalSpec(
+                        "2024-S1",
+                        BELUM_SESUAI,
+                        "2024-06-20",
+                        "Inventarisasi selesai di sebagian perangkat daerah; rekonsiliasi "
+                        "dengan BKAD belum dilakukan.",
+                        new_due_on="2024-09-30",
+                    ),
                 ),
             ),
         ),
@@ -472,11 +542,23 @@ LHP_BPK = ReportSpec(
             "Kekurangan penerimaan pajak daerah dari wajib pajak yang dinyatakan pailit",
             ("BAPENDA",),
             amount="64200000",
+            code="1.03.01",
+            value="64200000",
             recs=(
                 RecSpec(
                     "1",
                     "BAPENDA",
                     "Menagih kekurangan penerimaan pajak daerah sebesar Rp64.200.000.",
+                    code="01",
+                    value="64200000",
+                    siptl=(
+                        SiptlSpec(
+                            S2,
+                            "2024-01-10",
+                            "TT-SIPTL/2024/0118 (contoh)",
+                            BELUM_TL,
+                        ),
+                    ),
                     reviews=(
                         ReviewSpec(
                             S2,
@@ -615,7 +697,30 @@ def _finding(report: Report, spec: FindingSpec, opds: dict[str, Opd], counts: _C
         db.session.add(finding)
         db.session.flush()
         counts.add("finding")
+    _bpk_attributes(finding, spec, counts)
     return finding
+
+
+def _code(kind: CodeKind, code: str | None) -> AuditCode | None:
+    return code_lists.by_code(kind, code) if code else None
+
+
+def _bpk_attributes(finding: Finding, spec: FindingSpec, counts: _Counts) -> None:
+    """The codes, value and responsible parties as the LHP states them (filled in where
+    missing, so a demo database made before they existed gains them too)."""
+    if finding.finding_code_id is None and spec.code:
+        finding.finding_code = _code(CodeKind.FINDING, spec.code)
+    if finding.cause_code_id is None and spec.cause_code:
+        finding.cause_code = _code(CodeKind.CAUSE, spec.cause_code)
+    if finding.value is None and spec.value:
+        finding.value = Decimal(spec.value)
+    if spec.parties and not finding.parties:
+        for order, (name, position, amount) in enumerate(spec.parties):
+            finding.parties.append(
+                FindingParty(name=name, position=position, amount=Decimal(amount), sort_order=order)
+            )
+            counts.add("finding_party")
+    db.session.flush()
 
 
 def _recommendation(finding: Finding, spec: RecSpec, opd: Opd, counts: _Counts) -> Recommendation:
@@ -637,7 +742,60 @@ def _recommendation(finding: Finding, spec: RecSpec, opd: Opd, counts: _Counts) 
         db.session.add(rec)
         db.session.flush()
         counts.add("recommendation")
+    if rec.code_id is None and spec.code:
+        rec.code = _code(CodeKind.RECOMMENDATION, spec.code)
+    if rec.value is None and spec.value:
+        rec.value = Decimal(spec.value)
     return rec
+
+
+def _siptl(rec: Recommendation, spec: RecSpec, recorder: User | None, counts: _Counts) -> None:
+    if recorder is None:
+        return
+    known = set(
+        db.session.scalars(
+            select(SiptlSubmission.period).where(SiptlSubmission.recommendation_id == rec.id)
+        )
+    )
+    for item in spec.siptl:
+        if item.period in known:
+            continue
+        db.session.add(
+            SiptlSubmission(
+                recommendation=rec,
+                period=item.period,
+                submitted_on=dt.date.fromisoformat(item.submitted_on),
+                receipt_number=item.receipt,
+                bpk_outcome=item.bpk_outcome,
+                recorded_by=recorder,
+            )
+        )
+        counts.add("siptl_submission")
+    db.session.flush()
+
+
+def _proposal(rec: Recommendation, spec: RecSpec, auditor: User | None, counts: _Counts) -> None:
+    """An auditor's proposal awaiting approval (only while the recommendation has none)."""
+    item = spec.proposal
+    if auditor is None or item is None:
+        return
+    if db.session.scalar(
+        select(ReviewProposal.id).where(ReviewProposal.recommendation_id == rec.id)
+    ):
+        return
+    db.session.add(
+        ReviewProposal(
+            recommendation=rec,
+            period=item.period,
+            outcome=item.outcome,
+            new_due_on=dt.date.fromisoformat(item.new_due_on) if item.new_due_on else None,
+            note=item.note,
+            proposed_by=auditor,
+            proposed_at=_at(item.at, 11),
+        )
+    )
+    counts.add("review_proposal")
+    db.session.flush()
 
 
 def _follow_ups(
@@ -736,6 +894,29 @@ def _repayments(
     db.session.flush()
 
 
+#: The demo's issued SKBT: Dinas Kesehatan repaid its one financial finding in full.
+SKBT_OPD = "DINKES"
+SKBT_PURPOSE = "Kelengkapan berkas penilaian kinerja perangkat daerah (contoh)"
+SKBT_DAY = "2024-02-05"
+
+
+def _skbt(opds: dict[str, Opd], counts: _Counts) -> None:
+    """One SKBT issued to an OPD whose financial findings are settled (dated in the demo's
+    history; its number follows the SKBT pattern)."""
+    opd = opds.get(SKBT_OPD)
+    signer = _user(INSPEKTUR_EMAIL, (Role.ADMIN,))
+    if opd is None or signer is None:
+        return
+    if db.session.scalar(select(Skbt.id).where(Skbt.opd_id == opd.id)) is not None:
+        return
+    at = _at(SKBT_DAY, 9)
+    skbt = skbt_service.request(
+        signer, subject=SkbtSubject.OPD, purpose=SKBT_PURPOSE, opd_id=opd.id, now=at
+    )
+    skbt_service.issue(signer, skbt, today=at.date(), now=at)
+    counts.add("skbt")
+
+
 def _results(counts: _Counts) -> None:
     for spec in RESULTS:
         exists = db.session.scalar(
@@ -768,6 +949,7 @@ def seed_findings(now: dt.datetime) -> dict[str, int]:
     """
     del now
     counts = _Counts()
+    code_lists.seed()
     reviewer = _user(INSPEKTORAT_EMAIL, (Role.INSPEKTORAT, Role.ADMIN))
     codes = {c for spec in REPORTS for f in spec.findings for c in f.opds}
     opds = {
@@ -792,6 +974,9 @@ def seed_findings(now: dt.datetime) -> dict[str, int]:
                 rec = _recommendation(finding, rec_spec, opds[rec_spec.opd], counts)
                 _follow_ups(rec, rec_spec.follow_ups, authors.get(rec_spec.opd), counts)
                 _reviews(rec, rec_spec.reviews, reviewer, counts)
+                _siptl(rec, rec_spec, reviewer, counts)
+                _proposal(rec, rec_spec, reviewer, counts)
             _repayments(finding, finding_spec, reviewer, counts)
+    _skbt(opds, counts)
     _results(counts)
     return counts.created

@@ -264,7 +264,7 @@ def _seed_accounts(report: DemoReport, *, now: dt.datetime) -> int:
         if person is not None and person.user is not None:
             person = None  # that official already has a login of their own
         password = accounts.generate_password()
-        accounts.create_user(
+        user = accounts.create_user(
             email=email,
             name=spec.name or (person.name if person else email.split("@", 1)[0]),
             role=spec.role,
@@ -273,6 +273,7 @@ def _seed_accounts(report: DemoReport, *, now: dt.datetime) -> int:
             person=person,
             now=now,
         )
+        user.approves_decisions = spec.approves_decisions
         report.credentials.append((spec.role.value, email, password))
         added += 1
     return added

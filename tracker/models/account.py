@@ -42,6 +42,11 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    #: may approve review decisions and issue letters (the Inspektur, or a deputy an
+    #: administrator names); administrators always may
+    approves_decisions: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
     opd: Mapped[Opd | None] = relationship()
     person: Mapped[Person | None] = relationship(back_populates="user")

@@ -36,12 +36,17 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.account import User
 from tracker.models.base import Base, TimestampMixin, UTCDateTime, VersionedMixin, str_enum, utcnow
 from tracker.models.enums import LabeledEnum
+from tracker.models.letter import Letter
 from tracker.models.organisation import Opd
+from tracker.models.reference import AuditCode
 
 MONEY = Numeric(18, 2)
 
@@ -260,8 +265,21 @@ class Finding(VersionedMixin, TimestampMixin, Base):
     effect: Mapped[str | None] = mapped_column(Text)
     is_financial: Mapped[bool] = mapped_column(Boolean, default=False)
     amount_to_recover: Mapped[Decimal | None] = mapped_column(MONEY)
+    #: BPK's finding code (kode temuan) and cause code (kode sebab), as the LHP states them.
+    finding_code_id: Mapped[int | None] = mapped_column(ForeignKey("audit_code.id"), index=True)
+    cause_code_id: Mapped[int | None] = mapped_column(ForeignKey("audit_code.id"), index=True)
+    #: The finding's value (nilai temuan, Rp) as the report states it; for a financial
+    #: finding at least the amount to recover.
+    value: Mapped[Decimal | None] = mapped_column(MONEY)
 
     report: Mapped[Report] = relationship(back_populates="findings")
+    finding_code: Mapped[AuditCode | None] = relationship(foreign_keys=[finding_code_id])
+    cause_code: Mapped[AuditCode | None] = relationship(foreign_keys=[cause_code_id])
+    parties: Mapped[list[FindingParty]] = relationship(
+        back_populates="finding",
+        order_by=lambda: (FindingParty.sort_order, FindingParty.id),
+        cascade="all, delete-orphan",
+    )
     opds: Mapped[list[Opd]] = relationship(secondary=finding_opd, order_by=Opd.sort_order)
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="finding",
@@ -317,9 +335,26 @@ class Recommendation(VersionedMixin, TimestampMixin, Base):
     #: The time of the latest follow-up (cached; "awaiting review" when after the review).
     last_follow_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: BPK's recommendation code (kode rekomendasi, 01-14).
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("audit_code.id"), index=True)
+    #: The recommendation's own value (nilai rekomendasi, Rp).
+    value: Mapped[Decimal | None] = mapped_column(MONEY)
+    #: The OPD's own progress (0-100 %) from its latest follow-up; never the outcome.
+    progress: Mapped[int | None] = mapped_column(Integer)
 
     finding: Mapped[Finding] = relationship(back_populates="recommendations")
     opd: Mapped[Opd] = relationship()
+    code: Mapped[AuditCode | None] = relationship()
+    siptl_submissions: Mapped[list[SiptlSubmission]] = relationship(
+        back_populates="recommendation",
+        order_by="SiptlSubmission.period",
+        cascade="all, delete-orphan",
+    )
+    proposals: Mapped[list[ReviewProposal]] = relationship(
+        back_populates="recommendation",
+        order_by="ReviewProposal.id",
+        cascade="all, delete-orphan",
+    )
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="recommendation",
         order_by=lambda: (FollowUp.submitted_at, FollowUp.id),
@@ -362,6 +397,8 @@ class FollowUp(TimestampMixin, Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     description: Mapped[str] = mapped_column(Text)
+    #: How far the OPD says it is (0-100 %); the official outcome is the review's.
+    progress: Mapped[int | None] = mapped_column(Integer)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="follow_ups")
     author: Mapped[User] = relationship()
@@ -373,6 +410,121 @@ class FollowUp(TimestampMixin, Base):
 
     def audit_label(self) -> str:
         return self.description[:120]
+
+
+class FindingParty(TimestampMixin, Base):
+    """A person the LHP holds responsible for a financial finding, with the amount charged
+    to them (the SKBT check looks them up by NIP)."""
+
+    __tablename__ = "finding_party"
+    __audited__ = True
+    __table_args__ = (CheckConstraint("amount IS NULL OR amount >= 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("finding.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    #: digits only (18 for a civil servant), None when the party has none (a contractor)
+    nip: Mapped[str | None] = mapped_column(String(30), index=True)
+    position: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    finding: Mapped[Finding] = relationship(back_populates="parties")
+
+    def audit_label(self) -> str:
+        return f"{self.name} {self.nip or ''}".strip()[:254]
+
+
+class SiptlSubmission(VersionedMixin, TimestampMixin, Base):
+    """What went to BPK through SIPTL for one recommendation and semester, and BPK's own
+    outcome for that semester once known."""
+
+    __tablename__ = "siptl_submission"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("recommendation_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(7))
+    submitted_on: Mapped[dt.date]
+    receipt_number: Mapped[str] = mapped_column(String(100))
+    bpk_outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="siptl_submissions")
+    recorded_by: Mapped[User] = relationship()
+
+    def audit_label(self) -> str:
+        return f"{self.period}: {self.receipt_number}"[:254]
+
+
+class ProposalStatus(LabeledEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+    @classmethod
+    def _labels(cls) -> dict[str, object]:
+        return {
+            "pending": _l("Awaiting approval"),
+            "approved": _l("Approved"),
+            "returned": _l("Sent back"),
+        }
+
+
+class ReviewProposal(VersionedMixin, TimestampMixin, Base):
+    """An auditor's proposed outcome for a recommendation and semester; only its approval
+    (by the Inspektur or a user allowed to approve) records the review that sets the
+    official outcome. Approved together, decisions share one numbered letter."""
+
+    __tablename__ = "review_proposal"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("outcome <> 'belum_sesuai' OR new_due_on IS NOT NULL", name="new_deadline"),
+        CheckConstraint(
+            "outcome <> 'tidak_dapat_ditindaklanjuti' OR reason IS NOT NULL", name="lawful_reason"
+        ),
+        # one proposal awaiting approval per recommendation
+        Index(
+            "uq_review_proposal_pending",
+            "recommendation_id",
+            unique=True,
+            sqlite_where=sql_text("status = 'pending'"),
+            postgresql_where=sql_text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    period: Mapped[str] = mapped_column(String(7))
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome))
+    reason: Mapped[UnfollowableReason | None] = mapped_column(str_enum(UnfollowableReason))
+    new_due_on: Mapped[dt.date | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, length=20), default=ProposalStatus.PENDING, index=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="proposals")
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    letter: Mapped[Letter | None] = relationship(back_populates="decisions")
+
+    def audit_label(self) -> str:
+        return f"{self.period}: {self.outcome.number} ({self.status.value})"
 
 
 class RecommendationReview(VersionedMixin, TimestampMixin, Base):

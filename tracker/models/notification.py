@@ -25,6 +25,7 @@ class NoticeEvent(LabeledEnum):
     WORKSHOP_INVITATION = "workshop_invitation"
     WORKSHOP_UPDATE = "workshop_update"
     WORKSHOP_CANCELLED = "workshop_cancelled"
+    PROPOSAL_RETURNED = "proposal_returned"
 
     @classmethod
     def _labels(cls) -> dict[str, object]:
@@ -38,6 +39,7 @@ class NoticeEvent(LabeledEnum):
             "workshop_invitation": _l("Workshop invitation"),
             "workshop_update": _l("Workshop changed"),
             "workshop_cancelled": _l("Workshop cancelled"),
+            "proposal_returned": _l("Proposed review sent back"),
         }
 
 

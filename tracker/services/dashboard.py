@@ -47,6 +47,10 @@ Definitions (the page, the XLSX and the PDF say the same):
   per OPD* is the city's overdue commitments ÷ the OPDs with a commitment in force.
 * **Amounts**: the financial findings with a recommendation counted in the monitoring
   semester: the value to recover, the repayments made up to its end and the balance.
+* **Findings by code**: the findings with a recommendation counted in the monitoring
+  semester (of the OPD, for an OPD's figures), grouped by the sub-group of their BPK finding
+  code (1.01 … 3.03; a finding without a code apart): findings, recommendations, value
+  (nilai temuan, each finding once) and recommendations still open (not reviewed, 2 or 3).
 """
 
 from __future__ import annotations
@@ -609,6 +613,9 @@ class Overview:
     semester: str = ""
     #: The RB priority areas of the period (the city's figures only).
     priorities: list[PriorityRow] = field(default_factory=list)
+    #: The findings of the monitoring semester grouped by BPK finding code (of the OPD for
+    #: an OPD's figures).
+    code_groups: list[monitoring.CodeGroup] = field(default_factory=list)
 
     @property
     def ranked(self) -> int:
@@ -1113,6 +1120,7 @@ def overview(filters: Filters, *, today: dt.date, opd_id: int | None = None) -> 
         grades=_grades() if opd_id is None else [],
         semester=semester,
         priorities=_priorities(filters, today) if opd_id is None else [],
+        code_groups=monitoring.code_groups(semester, opd_id=opd_id),
     )
 
 

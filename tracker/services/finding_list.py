@@ -17,9 +17,20 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from tracker.extensions import db
 from tracker.listing import Listing, ListSpec, escape_like, int_arg
 from tracker.models import Opd
-from tracker.models.finding import Finding, Outcome, Recommendation, Report, ReportKind
+from tracker.models.finding import (
+    Finding,
+    FindingEvidence,
+    FollowUp,
+    Outcome,
+    Recommendation,
+    Report,
+    ReportKind,
+)
+from tracker.models.reference import AuditCode, CodeKind
 from tracker.permissions import scope_findings, scope_opd_ids
+from tracker.services import codes
 from tracker.services import findings as svc
+from tracker.services.errors import DomainError
 
 #: the outcome filter for recommendations no review has judged yet
 NOT_REVIEWED = "none"
@@ -69,12 +80,23 @@ class Filters:
     overdue: bool = False
     awaiting: bool = False
     q: str = ""
+    #: a finding code or group ("1.01" matches 1.01 and every code below it), or ""
+    finding_code: str = ""
+    cause_code: str = ""
+    #: a recommendation code ("01"-"14"), or ""
+    rec_code: str = ""
+    #: only findings without a finding code
+    no_code: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, sees_all: bool) -> Filters:
         kind = args.get("kind", "")
         outcome = args.get("outcome", "")
         return cls(
+            finding_code=_code_arg(args, "finding_code", CodeKind.FINDING),
+            cause_code=_code_arg(args, "cause_code", CodeKind.CAUSE),
+            rec_code=_code_arg(args, "rec_code", CodeKind.RECOMMENDATION),
+            no_code=args.get("no_code") == "1",
             report_id=int_arg("report", args),
             year=int_arg("year", args),
             kind=kind if kind in {k.value for k in ReportKind} else "",
@@ -95,7 +117,28 @@ class Filters:
             "outcome": self.outcome,
             "overdue": self.overdue,
             "awaiting": self.awaiting,
+            "finding_code": self.finding_code,
+            "cause_code": self.cause_code,
+            "rec_code": self.rec_code,
+            "no_code": self.no_code,
         }
+
+
+def _code_arg(args: Mapping[str, str], name: str, kind: CodeKind) -> str:
+    """A code from the query string when it has the format of its kind, else ""."""
+    raw = args.get(name, "").strip()[:20]
+    try:
+        return codes.check_code(kind, raw) if raw else ""
+    except DomainError:
+        return ""
+
+
+def _code_match(kind: CodeKind, code: str) -> Any:
+    """The ids of the codes of ``kind`` equal to ``code`` or below it (a prefix match)."""
+    return select(AuditCode.id).where(
+        AuditCode.kind == kind,
+        or_(AuditCode.code == code, AuditCode.code.like(escape_like(code) + ".%", escape="\\")),
+    )
 
 
 @dataclass
@@ -105,6 +148,8 @@ class Page:
     recs: dict[int, list[Recommendation]] = field(default_factory=dict)
     #: recommendations per outcome value (NOT_REVIEWED for none) under the other filters
     counts: dict[str, int] = field(default_factory=dict)
+    #: recommendation id → documents (evidence files and links) its follow-ups carry
+    documents: dict[int, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -131,6 +176,20 @@ def page(filters: Filters, today: dt.date, args: Mapping[str, str]) -> Page:
         rec_conds.append(awaiting_condition())
     if filters.q:
         finding_conds.append(_search(filters.q))
+    if filters.finding_code:
+        finding_conds.append(
+            Finding.finding_code_id.in_(_code_match(CodeKind.FINDING, filters.finding_code))
+        )
+    if filters.cause_code:
+        finding_conds.append(
+            Finding.cause_code_id.in_(_code_match(CodeKind.CAUSE, filters.cause_code))
+        )
+    if filters.no_code:
+        finding_conds.append(Finding.finding_code_id.is_(None))
+    if filters.rec_code:
+        rec_conds.append(
+            Recommendation.code_id.in_(_code_match(CodeKind.RECOMMENDATION, filters.rec_code))
+        )
     # The summary counts every outcome under the other filters.
     counted_conds = list(rec_conds)
     if filters.outcome == NOT_REVIEWED:
@@ -141,7 +200,11 @@ def page(filters: Filters, today: dt.date, args: Mapping[str, str]) -> Page:
     stmt = (
         select(Finding)
         .join(Finding.report)
-        .options(contains_eager(Finding.report), selectinload(Finding.opds))
+        .options(
+            contains_eager(Finding.report),
+            selectinload(Finding.opds),
+            joinedload(Finding.finding_code),
+        )
         .where(*finding_conds)
     )
     stmt = scope_findings(stmt)
@@ -153,10 +216,12 @@ def page(filters: Filters, today: dt.date, args: Mapping[str, str]) -> Page:
         )
     # ``q`` is applied above (it looks into recommendations too): FINDING_SPEC searches nothing.
     listing = Listing(stmt, FINDING_SPEC, args)
+    recs = _recommendations([f.id for f in listing.items], rec_conds)
     return Page(
         listing=listing,
-        recs=_recommendations([f.id for f in listing.items], rec_conds),
+        recs=recs,
         counts=_outcome_counts(finding_conds, counted_conds),
+        documents=documents_of([r.id for rows in recs.values() for r in rows]),
     )
 
 
@@ -186,7 +251,7 @@ def _recommendations(ids: list[int], conds: list[Any]) -> dict[int, list[Recomme
     rows = db.session.scalars(
         select(Recommendation)
         .where(Recommendation.finding_id.in_(ids), *conds)
-        .options(joinedload(Recommendation.opd))
+        .options(joinedload(Recommendation.opd), joinedload(Recommendation.code))
         .order_by(func.length(Recommendation.number), Recommendation.number, Recommendation.id)
     )
     for rec in rows:
@@ -205,7 +270,26 @@ def _outcome_counts(finding_conds: list[Any], rec_conds: list[Any]) -> dict[str,
     return {(row[0].value if row[0] else NOT_REVIEWED): row[1] for row in db.session.execute(stmt)}
 
 
+def documents_of(rec_ids: list[int]) -> dict[int, int]:
+    """Documents (evidence files and links) attached to each recommendation's follow-ups,
+    in one query."""
+    if not rec_ids:
+        return {}
+    rows = db.session.execute(
+        select(FollowUp.recommendation_id, func.count(FindingEvidence.id))
+        .join(FindingEvidence, FindingEvidence.follow_up_id == FollowUp.id)
+        .where(FollowUp.recommendation_id.in_(rec_ids))
+        .group_by(FollowUp.recommendation_id)
+    )
+    return {rec_id: int(n) for rec_id, n in rows}
+
+
 # --- what the filters offer ----------------------------------------------------------------
+
+
+def code_options() -> dict[str, list[tuple[str, str]]]:
+    """The code filters' options per kind value (one query)."""
+    return {kind.value: options for kind, options in codes.filter_options().items()}
 
 
 def visible_reports() -> list[Report]:

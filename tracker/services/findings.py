@@ -1,5 +1,5 @@
-"""Last year's notes: reports, findings, recommendations, follow-ups, reviews, repayments,
-and the semester monitoring matrix.
+"""Last year's notes: reports, findings, recommendations, follow-ups, reviews and repayments
+(the semester monitoring matrix: :mod:`tracker.services.tlhp_matrix`).
 
 Rules (the legal facts are in DESIGN.md):
 
@@ -21,15 +21,23 @@ Rules (the legal facts are in DESIGN.md):
   once the outcome is 1 or 4 (the Inspektorat reopens by reviewing again).
 * Repayments of a financial finding add up to ``paid``; ``balance`` = value − paid; a
   repayment above the balance is refused. A financial finding is charged to one OPD.
+* BPK's codes: an LHP BPK finding carries its finding code and each of its recommendations
+  its recommendation code (elsewhere they are optional); the cause code is optional. Only
+  active, detailed codes are chosen (a record keeps a code deactivated since).
+* A finding's value (nilai temuan) is, for a financial finding, at least the amount to
+  recover (left empty: the amount to recover). The responsible parties (name, NIP of 18
+  digits, position, amount) belong to a financial finding only, and their amounts add up
+  to no more than the amount to recover.
+* Progress: each follow-up carries the OPD's own progress (0-100 %), cached on the
+  recommendation; it never changes the official outcome, which only a review sets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,13 +47,14 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from tracker.extensions import db
-from tracker.i18n import WIB, rupiah, to_wib
+from tracker.i18n import rupiah, to_wib
 from tracker.models import Opd
 from tracker.models.base import utcnow
 from tracker.models.finding import (
     EvidenceKind,
     Finding,
     FindingEvidence,
+    FindingParty,
     FollowUp,
     Grade,
     Outcome,
@@ -56,9 +65,12 @@ from tracker.models.finding import (
     ReportKind,
     UnfollowableReason,
 )
+from tracker.models.reference import AuditCode, CodeKind
 from tracker.permissions import P, can_answer_recommendation, has_permission
+from tracker.services import codes
 from tracker.services.errors import DomainError, NotAllowed
 from tracker.services.grades import grade_for, to_score
+from tracker.services.organisation import normalise_nip
 from tracker.services.records import apply_changes
 from tracker.services.records import flush as _flush
 from tracker.services.records import optional_text as _optional
@@ -78,6 +90,10 @@ MAX_EVIDENCE = 10
 MONEY_MAX = Decimal("9999999999999999.99")
 PERIOD_RE = re.compile(r"^(\d{4})-S([12])$")
 CENT = Decimal("0.01")
+NIP_LENGTH = 18
+PARTY_NAME_MAX = 200
+PARTY_POSITION_MAX = 200
+MAX_PARTIES = 50
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -435,13 +451,186 @@ def _check_financial_opds(values: Mapping[str, Any], opds: Sequence[Opd]) -> Non
         )
 
 
-def create_finding(actor: Any, report: Report, *, opd_ids: Iterable[int], **fields: Any) -> Finding:
+@dataclass(frozen=True)
+class PartyInput:
+    """One responsible party as typed on the form (strings, or already parsed values)."""
+
+    name: str | None
+    nip: str | None = None
+    position: str | None = None
+    amount: Decimal | str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return not any(
+            (str(v).strip() if v is not None else "")
+            for v in (self.name, self.nip, self.position, self.amount)
+        )
+
+
+def _row_error(n: int, message: str) -> DomainError:
+    return DomainError(
+        _("Responsible party %(n)d: %(message)s", n=n, message=message), field="parties"
+    )
+
+
+def _parties(
+    rows: Sequence[PartyInput], *, is_financial: bool, amount: Decimal | None
+) -> list[dict[str, Any]]:
+    """The parties checked and cleaned (blank rows dropped)."""
+    filled = [row for row in rows if not row.blank]
+    if not filled:
+        return []
+    if not is_financial:
+        raise DomainError(
+            _("Responsible parties are recorded for a financial finding only."), field="parties"
+        )
+    if len(filled) > MAX_PARTIES:
+        raise DomainError(_("At most %(n)d responsible parties.", n=MAX_PARTIES), field="parties")
+    out = []
+    for n, row in enumerate(filled, start=1):
+        name = (row.name or "").strip()
+        if not name:
+            raise _row_error(n, _("enter the name."))
+        if len(name) > PARTY_NAME_MAX:
+            raise _row_error(n, _("At most %(n)d characters.", n=PARTY_NAME_MAX))
+        nip = normalise_nip(row.nip)
+        if nip is not None and (not nip.isdigit() or len(nip) != NIP_LENGTH):
+            raise _row_error(n, _("a NIP has 18 digits (spaces are allowed)."))
+        position = (row.position or "").strip() or None
+        if position is not None and len(position) > PARTY_POSITION_MAX:
+            raise _row_error(n, _("At most %(n)d characters.", n=PARTY_POSITION_MAX))
+        try:
+            value = parse_rupiah(row.amount)
+        except DomainError as exc:
+            raise _row_error(n, exc.message) from None
+        out.append({"name": name, "nip": nip, "position": position, "amount": value})
+    total = sum((p["amount"] for p in out if p["amount"] is not None), Decimal(0))
+    if amount is not None and total > amount:
+        raise DomainError(
+            _(
+                "The responsible parties' amounts add up to %(total)s, more than the amount "
+                "to recover of %(amount)s.",
+                total=format_rupiah(total),
+                amount=format_rupiah(amount),
+            ),
+            field="parties",
+        )
+    return out
+
+
+def _coded_values(
+    report: Report,
+    values: Mapping[str, Any],
+    *,
+    finding_code_id: int | str | None,
+    cause_code_id: int | str | None,
+    value: Decimal | str | None,
+    current: Finding | None,
+) -> dict[str, Any]:
+    """The finding code, cause code and value, checked against the report and amount."""
+    finding_code = codes.resolve(
+        CodeKind.FINDING,
+        finding_code_id,
+        current_id=current.finding_code_id if current else None,
+        field="finding_code_id",
+    )
+    if finding_code is None and report.kind is ReportKind.LHP_BPK:
+        raise DomainError(
+            _("A finding of an LHP BPK carries its BPK finding code."), field="finding_code_id"
+        )
+    cause_code = codes.resolve(
+        CodeKind.CAUSE,
+        cause_code_id,
+        current_id=current.cause_code_id if current else None,
+        field="cause_code_id",
+    )
+    try:
+        amount_value = parse_rupiah(value)
+    except DomainError as exc:
+        raise DomainError(exc.message, field="value") from None
+    amount = values["amount_to_recover"]
+    if amount is not None:
+        if amount_value is None:
+            amount_value = amount
+        elif amount_value < amount:
+            raise DomainError(
+                _(
+                    "The value of a financial finding is at least its amount to recover "
+                    "(%(amount)s).",
+                    amount=format_rupiah(amount),
+                ),
+                field="value",
+            )
+    return {
+        "finding_code_id": finding_code.id if finding_code else None,
+        "cause_code_id": cause_code.id if cause_code else None,
+        "value": amount_value,
+    }
+
+
+def _party_summary(rows: Iterable[Any]) -> tuple[str, ...]:
+    def one(p: Any) -> str:
+        get = p.get if isinstance(p, dict) else lambda k: getattr(p, k)
+        amount = get("amount")
+        return " / ".join(
+            str(x) for x in (get("name"), get("nip"), get("position"), amount) if x is not None
+        )
+
+    return tuple(one(p) for p in rows)
+
+
+def _apply_parties(finding: Finding, rows: list[dict[str, Any]]) -> bool:
+    """Make the finding's parties these rows (updated in place, added, removed); True when
+    anything changed."""
+    before = _party_summary(finding.parties)
+    existing = list(finding.parties)
+    for index, row in enumerate(rows):
+        if index < len(existing):
+            party = existing[index]
+            for key, value in row.items():
+                if getattr(party, key) != value:
+                    setattr(party, key, value)
+            party.sort_order = index
+        else:
+            finding.parties.append(FindingParty(**row, sort_order=index))
+    for party in existing[len(rows) :]:
+        finding.parties.remove(party)
+        db.session.delete(party)  # now, so the audit log sees the delete
+    return _party_summary(rows) != before
+
+
+def create_finding(
+    actor: Any,
+    report: Report,
+    *,
+    opd_ids: Iterable[int],
+    finding_code_id: int | str | None = None,
+    cause_code_id: int | str | None = None,
+    value: Decimal | str | None = None,
+    parties: Sequence[PartyInput] = (),
+    **fields: Any,
+) -> Finding:
     _require_manager(actor)
     values = _finding_values(**fields)
     opds = _opds(opd_ids)
     _check_financial_opds(values, opds)
+    values.update(
+        _coded_values(
+            report,
+            values,
+            finding_code_id=finding_code_id,
+            cause_code_id=cause_code_id,
+            value=value,
+            current=None,
+        )
+    )
+    rows = _parties(
+        parties, is_financial=values["is_financial"], amount=values["amount_to_recover"]
+    )
     _check_finding_unique(report, values["number"], None)
     finding = Finding(report=report, opds=opds, **values)
+    finding.parties = [FindingParty(**row, sort_order=i) for i, row in enumerate(rows)]
     db.session.add(finding)
     _flush()
     return finding
@@ -454,14 +643,34 @@ def update_finding(
     opd_ids: Iterable[int],
     expected_version: int | None,
     original: Mapping[str, Any] | None = None,
+    finding_code_id: int | str | None = None,
+    cause_code_id: int | str | None = None,
+    value: Decimal | str | None = None,
+    parties: Sequence[PartyInput] | None = None,
     **fields: Any,
 ) -> dict[str, tuple[Any, Any]]:
+    """Save a finding; ``parties`` None keeps its responsible parties as they are."""
     _require_manager(actor)
     plain = {k: fields[k] for k in ("number", "title", "is_financial")}
     _check_version(finding, plain, expected_version, original)
     values = _finding_values(**fields)
     opds = _opds(opd_ids, finding.opds)
     _check_financial_opds(values, opds)
+    values.update(
+        _coded_values(
+            finding.report,
+            values,
+            finding_code_id=finding_code_id,
+            cause_code_id=cause_code_id,
+            value=value,
+            current=finding,
+        )
+    )
+    if parties is None:
+        parties = [PartyInput(p.name, p.nip, p.position, p.amount) for p in finding.parties]
+    rows = _parties(
+        parties, is_financial=values["is_financial"], amount=values["amount_to_recover"]
+    )
     _check_finding_unique(finding.report, values["number"], finding.id)
     chosen = {o.id for o in opds}
     for rec in finding.recommendations:
@@ -486,6 +695,10 @@ def update_finding(
             field="amount_to_recover",
         )
     changed = apply_changes(finding, values, expected_version=expected_version, original=original)
+    before_parties = _party_summary(finding.parties)
+    if _apply_parties(finding, rows):
+        changed["parties"] = (before_parties, _party_summary(rows))
+        finding.updated_at = dt.datetime.now(dt.UTC)  # an UPDATE, so the version moves
     if {o.id for o in finding.opds} != chosen:
         finding.opds = list(opds)
         changed["opd_ids"] = ((), tuple(sorted(chosen)))
@@ -524,6 +737,31 @@ def _rec_values(finding: Finding, *, number: str, text: str, opd_id: int | None)
     }
 
 
+def _rec_coded_values(
+    finding: Finding,
+    *,
+    code_id: int | str | None,
+    value: Decimal | str | None,
+    current: Recommendation | None,
+) -> dict[str, Any]:
+    code: AuditCode | None = codes.resolve(
+        CodeKind.RECOMMENDATION,
+        code_id,
+        current_id=current.code_id if current else None,
+        field="code_id",
+    )
+    if code is None and finding.report.kind is ReportKind.LHP_BPK:
+        raise DomainError(
+            _("A recommendation of an LHP BPK carries its BPK recommendation code."),
+            field="code_id",
+        )
+    try:
+        amount = parse_rupiah(value)
+    except DomainError as exc:
+        raise DomainError(exc.message, field="value") from None
+    return {"code_id": code.id if code else None, "value": amount}
+
+
 def _check_rec_unique(finding: Finding, number: str, exclude_id: int | None) -> None:
     stmt = select(Recommendation.id).where(
         Recommendation.finding_id == finding.id,
@@ -547,11 +785,14 @@ def create_recommendation(
     opd_id: int | None,
     due_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    code_id: int | str | None = None,
+    value: Decimal | str | None = None,
 ) -> Recommendation:
     """Add a recommendation; with no due date, 60 days after the report was received. The
     OPD it is assigned to is told (tracker.services.notices)."""
     _require_manager(actor)
     values = _rec_values(finding, number=number, text=text, opd_id=opd_id)
+    values.update(_rec_coded_values(finding, code_id=code_id, value=value, current=None))
     _check_rec_unique(finding, values["number"], None)
     due = due_on or default_due_on(finding.report.received_on)
     if due < finding.report.received_on:
@@ -578,6 +819,8 @@ def update_recommendation(
     due_on: dt.date | None,
     expected_version: int | None,
     original: Mapping[str, Any] | None = None,
+    code_id: int | str | None = None,
+    value: Decimal | str | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     _require_manager(actor)
     _check_version(
@@ -585,6 +828,7 @@ def update_recommendation(
     )
     finding = rec.finding
     values = _rec_values(finding, number=number, text=text, opd_id=opd_id)
+    values.update(_rec_coded_values(finding, code_id=code_id, value=value, current=rec))
     _check_rec_unique(finding, values["number"], rec.id)
     due = due_on or rec.due_on
     if due < finding.report.received_on:
@@ -607,8 +851,11 @@ def delete_recommendation(actor: Any, rec: Recommendation) -> None:
         raise DomainError(
             _("This recommendation already has follow-ups or reviews; it is kept for the record.")
         )
-    rec.finding.recommendations.remove(rec)
-    db.session.delete(rec)
+    # No autoflush in between: deleting cascades to the recommendation's collections (their
+    # loading would flush the orphan first, and the delete would then find it gone).
+    with db.session.no_autoflush:
+        rec.finding.recommendations.remove(rec)
+        db.session.delete(rec)
     _flush()
 
 
@@ -694,6 +941,19 @@ def stored_names(rows: Iterable[FindingEvidence]) -> list[str]:
     return [r.stored_name for r in rows if r.stored_name]
 
 
+def check_progress(value: int | str | None, field: str = "progress") -> int | None:
+    """A progress percentage, a whole number from 0 to 100 (None stays None)."""
+    if value is None:
+        return None
+    try:
+        percent = int(str(value).strip().rstrip("%").strip())
+    except ValueError:
+        raise DomainError(_("Enter a whole number from 0 to 100."), field=field) from None
+    if not 0 <= percent <= 100:
+        raise DomainError(_("Enter a whole number from 0 to 100."), field=field)
+    return percent
+
+
 def submit_follow_up(
     actor: Any,
     rec: Recommendation,
@@ -702,8 +962,11 @@ def submit_follow_up(
     files: Sequence[FileEvidence] = (),
     links: Sequence[LinkEvidence] = (),
     now: dt.datetime,
+    progress: int | str | None = None,
 ) -> FollowUp:
-    """The responsible OPD reports what it did, with evidence files or links."""
+    """The responsible OPD reports what it did, with evidence files or links, and how far
+    it says it is (0-100 %; left out: the last progress given). The progress is the OPD's
+    own word: the official outcome changes only by a review."""
     if not can_answer_recommendation(rec, actor):
         raise NotAllowed(_("Only the responsible OPD submits a follow-up of this recommendation."))
     if rec.outcome is not None and rec.outcome.closed:
@@ -714,11 +977,15 @@ def submit_follow_up(
             )
         )
     text = _required(description, "description", TEXT_MAX)
+    percent = check_progress(progress if progress not in (None, "") else rec.progress)
     today = today_of(now)
     evidence = _store_evidence(files, links, today)
-    follow_up = FollowUp(author=actor, submitted_at=now, description=text, evidence=evidence)
+    follow_up = FollowUp(
+        author=actor, submitted_at=now, description=text, evidence=evidence, progress=percent
+    )
     rec.follow_ups.append(follow_up)
     rec.last_follow_up_at = now
+    rec.progress = percent
     try:
         _flush()
     except DomainError:
@@ -746,8 +1013,19 @@ def refresh_outcome(rec: Recommendation) -> None:
     rec.last_reviewed_at = max((r.reviewed_at for r in reviews), default=None)
 
 
-def record_review(
-    actor: Any,
+@dataclass(frozen=True)
+class ReviewValues:
+    """A review as it would be recorded: checked and normalised (no reason unless outcome
+    4, no new deadline unless outcome 2)."""
+
+    period: str
+    outcome: Outcome
+    reason: UnfollowableReason | None
+    new_due_on: dt.date | None
+    note: str | None
+
+
+def review_values(
     rec: Recommendation,
     *,
     period: str,
@@ -755,12 +1033,11 @@ def record_review(
     reason: UnfollowableReason | str | None = None,
     new_due_on: dt.date | None = None,
     note: str | None = None,
-    now: dt.datetime,
-) -> RecommendationReview:
-    """Set BPK's outcome of ``rec`` for a semester (only the Inspektorat)."""
-    if not has_permission(actor, P.MANAGE_FINDINGS):
-        raise NotAllowed(_("Only the Inspektorat sets the outcome of a recommendation."))
-    today = today_of(now)
+    today: dt.date,
+) -> ReviewValues:
+    """Check a review of ``rec`` by BPK's rules (the semester, the new deadline of outcome
+    2, the lawful reason of outcome 4) as of ``today``; the proposal and its approval both
+    go through here."""
     period = parse_period(period)
     if period > period_of(today):
         raise DomainError(_("The semester cannot be in the future."), field="period")
@@ -788,6 +1065,7 @@ def record_review(
             )
     else:
         new_due_on = None
+    checked_reason: UnfollowableReason | None = None
     if outcome is Outcome.TIDAK_DAPAT_DITINDAKLANJUTI:
         if not reason:
             raise DomainError(
@@ -795,11 +1073,38 @@ def record_review(
                 field="reason",
             )
         try:
-            reason = UnfollowableReason(reason)
+            checked_reason = UnfollowableReason(reason)
         except ValueError:
             raise DomainError(_("Choose one of the lawful reasons."), field="reason") from None
-    else:
-        reason = None
+    return ReviewValues(period, outcome, checked_reason, new_due_on, note)
+
+
+def record_review(
+    actor: Any,
+    rec: Recommendation,
+    *,
+    period: str,
+    outcome: Outcome | str,
+    reason: UnfollowableReason | str | None = None,
+    new_due_on: dt.date | None = None,
+    note: str | None = None,
+    now: dt.datetime,
+) -> RecommendationReview:
+    """Set BPK's outcome of ``rec`` for a semester. Only the approval of a proposed
+    review calls this (:mod:`tracker.services.reviews`), and the demo loader."""
+    if not has_permission(actor, P.MANAGE_FINDINGS):
+        raise NotAllowed(_("Only the Inspektorat sets the outcome of a recommendation."))
+    values = review_values(
+        rec,
+        period=period,
+        outcome=outcome,
+        reason=reason,
+        new_due_on=new_due_on,
+        note=note,
+        today=today_of(now),
+    )
+    period, outcome = values.period, values.outcome
+    reason, new_due_on, note = values.reason, values.new_due_on, values.note
 
     review = next((r for r in rec.reviews if r.period == period), None)
     if review is None:
@@ -901,163 +1206,3 @@ def delete_repayment(actor: Any, repayment: Repayment, *, now: dt.datetime) -> l
 def format_rupiah(value: Decimal | int | None, locale: str | None = None) -> str:
     """'Rp 12.500.000' (Indonesian grouping); cents only when there are some."""
     return rupiah(value, locale)
-
-
-# --- the monitoring matrix -------------------------------------------------------------
-
-
-@dataclass
-class MatrixRow:
-    recommendation: Recommendation
-    finding: Finding
-    first_of_finding: bool
-    number: str
-    outcome: Outcome
-    review: RecommendationReview | None
-    due_on: dt.date
-    overdue: bool
-    follow_ups: list[FollowUp]
-    value: Decimal | None = None
-    paid: Decimal | None = None
-    balance: Decimal | None = None
-
-    @property
-    def reviewed(self) -> bool:
-        return self.review is not None
-
-
-@dataclass
-class MatrixGroup:
-    report: Report
-    rows: list[MatrixRow] = field(default_factory=list)
-
-
-@dataclass
-class Totals:
-    opd: Opd | None
-    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
-    not_reviewed: int = 0
-    value: Decimal = Decimal("0.00")
-    paid: Decimal = Decimal("0.00")
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def balance(self) -> Decimal:
-        return self.value - self.paid
-
-    @property
-    def rate(self) -> Decimal | None:
-        return completion_rate(self.counts[Outcome.SESUAI], self.total)
-
-    def add(self, row: MatrixRow) -> None:
-        self.counts[row.outcome] += 1
-        if not row.reviewed:
-            self.not_reviewed += 1
-        if row.value is not None:
-            self.value += row.value
-            self.paid += row.paid or Decimal(0)
-
-
-@dataclass
-class Matrix:
-    period: str
-    start: dt.date
-    end: dt.date
-    as_of: dt.date
-    groups: list[MatrixGroup]
-    per_opd: list[Totals]
-    overall: Totals
-
-    @property
-    def row_count(self) -> int:
-        return sum(len(g.rows) for g in self.groups)
-
-
-def _as_of(rec: Recommendation, end: dt.date) -> tuple[RecommendationReview | None, dt.date]:
-    """The review in force at the end of a semester and the deadline then."""
-    review = None
-    due = rec.original_due_on
-    for r in sorted(rec.reviews, key=lambda r: r.period):
-        if period_bounds(r.period)[1] > end:
-            break
-        review = r
-        if r.outcome is Outcome.BELUM_SESUAI and r.new_due_on is not None:
-            due = r.new_due_on
-    return review, due
-
-
-def build_matrix(
-    recommendations: Sequence[Recommendation], period: str, *, today: dt.date
-) -> Matrix:
-    """The semester's monitoring matrix from recommendations loaded with their finding,
-    report, OPD, reviews, follow-ups and the finding's repayments (no queries here).
-
-    Each recommendation shows the outcome of its review in force at the end of the semester
-    (none yet: 3), the follow-ups submitted up to then, and for a financial finding (on its
-    first row) the value, the repayments up to then and the balance."""
-    start, end = period_bounds(period)
-    as_of = min(end, today)
-    end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=WIB)
-    groups: dict[int, MatrixGroup] = {}
-    per_opd: dict[int, Totals] = {}
-    overall = Totals(None)
-    seen_findings: set[int] = set()
-    counter: dict[int, int] = defaultdict(int)
-    finding_no: dict[int, int] = {}
-    ordered = sorted(
-        (r for r in recommendations if r.finding.report.received_on <= end),
-        key=lambda r: (
-            r.finding.report.year,
-            list(ReportKind).index(r.finding.report.kind),
-            r.finding.report.number,
-            len(r.finding.number),
-            r.finding.number,
-            r.finding.id,
-            len(r.number),
-            r.number,
-            r.id,
-        ),
-    )
-    for rec in ordered:
-        finding = rec.finding
-        report = finding.report
-        group = groups.setdefault(report.id, MatrixGroup(report))
-        first = finding.id not in seen_findings
-        seen_findings.add(finding.id)
-        if first:
-            counter[report.id] += 1
-            finding_no[finding.id] = counter[report.id]
-        review, due = _as_of(rec, end)
-        outcome = review.outcome if review else Outcome.BELUM_DITINDAKLANJUTI
-        row = MatrixRow(
-            recommendation=rec,
-            finding=finding,
-            first_of_finding=first,
-            number=f"{finding_no[finding.id]}.{rec.number}",
-            outcome=outcome,
-            review=review,
-            due_on=due,
-            overdue=due < as_of and not outcome.closed,
-            follow_ups=[f for f in rec.follow_ups if f.submitted_at < end_at],
-        )
-        if first and finding.is_financial and finding.amount_to_recover is not None:
-            paid = sum((p.amount for p in finding.repayments if p.paid_on <= end), Decimal(0))
-            row.value = finding.amount_to_recover
-            row.paid = paid
-            row.balance = finding.amount_to_recover - paid
-        group.rows.append(row)
-        per_opd.setdefault(rec.opd_id, Totals(rec.opd)).add(row)
-        overall.add(row)
-    opd_rows = sorted(per_opd.values(), key=lambda t: (t.opd.sort_order, t.opd.code))  # type: ignore[union-attr]
-    return Matrix(
-        period=period,
-        start=start,
-        end=end,
-        as_of=as_of,
-        groups=list(groups.values()),
-        per_opd=opd_rows,
-        overall=overall,
-    )

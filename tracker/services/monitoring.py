@@ -1,6 +1,6 @@
 """The semester monitoring's figures, counted in the database.
 
-BPK's semester monitoring (the TLHP matrix, :func:`tracker.services.findings.build_matrix`)
+BPK's semester monitoring (the TLHP matrix, :func:`tracker.services.tlhp_matrix.build_matrix`)
 states where every recommendation stood at the end of a semester. The matrix builds that
 from loaded records, row by row; the dashboard needs only the counts, for every OPD at once,
 in a constant number of queries whatever the number of recommendations. This module counts
@@ -14,7 +14,10 @@ them with the matrix's rule, in SQL:
 * overdue: that deadline is before the *as-of* date (the end of the semester, or today for the
   current one) and the outcome is not closed (neither 1 nor 4);
 * amounts: the financial findings (with a value to recover) that have a recommendation
-  counted; their value, and the repayments made up to the end of the semester.
+  counted; their value, and the repayments made up to the end of the semester;
+* findings by code: the findings with a recommendation counted, grouped by the sub-group of
+  their BPK finding code (``1.01`` … ``3.03``, or none), with their recommendations, value
+  (nilai temuan) and the recommendations still open (not reviewed, 2 or 3).
 
 ``tests/dashboard/test_monitoring.py`` checks these counts against ``build_matrix`` on the
 same data, semester by semester.
@@ -39,6 +42,7 @@ from tracker.models.finding import (
     Repayment,
     Report,
 )
+from tracker.models.reference import AuditCode, CodeKind
 from tracker.services.findings import OPEN_OUTCOMES, period_bounds
 
 CENT = Decimal("0.01")
@@ -81,12 +85,7 @@ def outcome_counts(
     """Per OPD and outcome at the end of ``semester``: the recommendations and the overdue
     ones (one query)."""
     review = RecommendationReview
-    in_force = (
-        select(review.recommendation_id.label("rid"), func.max(review.period).label("period"))
-        .where(review.period <= semester)
-        .group_by(review.recommendation_id)
-        .subquery("in_force")
-    )
+    current, in_force = _current_review(semester)
     extended = (
         select(review.recommendation_id.label("rid"), func.max(review.period).label("period"))
         .where(
@@ -97,28 +96,20 @@ def outcome_counts(
         .group_by(review.recommendation_id)
         .subquery("extended")
     )
-    current = aliased(review, name="current_review")
     extension = aliased(review, name="extension_review")
     deadline = func.coalesce(extension.new_due_on, Recommendation.original_due_on)
     still_open = or_(current.outcome.is_(None), current.outcome.in_(OPEN_OUTCOMES))
     overdue = and_(deadline < as_of(semester, today), still_open)
     stmt = (
-        select(
-            Recommendation.opd_id,
-            current.outcome,
-            func.count(),
-            func.count().filter(overdue),
-        )
-        .select_from(Recommendation)
-        .join(Finding, Recommendation.finding_id == Finding.id)
-        .join(Report, Finding.report_id == Report.id)
-        .outerjoin(in_force, in_force.c.rid == Recommendation.id)
-        .outerjoin(
-            current,
-            and_(
-                current.recommendation_id == Recommendation.id,
-                current.period == in_force.c.period,
+        _with_current_review(
+            select(
+                Recommendation.opd_id,
+                current.outcome,
+                func.count(),
+                func.count().filter(overdue),
             ),
+            current,
+            in_force,
         )
         .outerjoin(extended, extended.c.rid == Recommendation.id)
         .outerjoin(
@@ -140,6 +131,116 @@ def outcome_counts(
         )
         for opd, outcome, count, late in db.session.execute(stmt)
     ]
+
+
+@dataclass(frozen=True)
+class CodeGroup:
+    """The findings of one finding-code sub-group (``1.01`` … ``3.03``; ``None``: no code)
+    counted in a semester: how many, their recommendations, their value (nilai temuan) and
+    the recommendations still open at the end of the semester (not reviewed, 2 or 3)."""
+
+    code: str | None
+    name: str | None
+    findings: int
+    recommendations: int
+    value: Decimal
+    open: int
+
+
+#: The length of a sub-group code ("1.01"): a finding's code cut to it gives its sub-group.
+GROUP_CODE_LENGTH = 4
+
+
+def code_groups(semester: str, *, opd_id: int | None = None) -> list[CodeGroup]:
+    """The findings with a recommendation counted in ``semester`` (of ``opd_id`` when
+    given), grouped by the sub-group of their finding code, in code order with "no code"
+    last (one query). A finding coded with a group only ("1") stands under that group."""
+    current, in_force = _current_review(semester)
+    still_open = or_(current.outcome.is_(None), current.outcome.in_(OPEN_OUTCOMES))
+    per_finding = (
+        _with_current_review(
+            select(
+                Recommendation.finding_id.label("fid"),
+                func.count().label("recs"),
+                func.count().filter(still_open).label("open"),
+            ),
+            current,
+            in_force,
+        )
+        .where(*_counted(semester, opd_id))
+        .group_by(Recommendation.finding_id)
+        .subquery("per_finding")
+    )
+    code = aliased(AuditCode, name="finding_code")
+    keyed = (
+        select(
+            per_finding.c.recs,
+            per_finding.c.open,
+            Finding.value.label("value"),
+            func.substr(code.code, 1, GROUP_CODE_LENGTH).label("grp"),
+        )
+        .select_from(per_finding)
+        .join(Finding, Finding.id == per_finding.c.fid)
+        .outerjoin(code, code.id == Finding.finding_code_id)
+        .subquery("keyed")
+    )
+    group = aliased(AuditCode, name="group_code")
+    stmt = (
+        select(
+            keyed.c.grp,
+            group.name,
+            func.count(),
+            func.coalesce(func.sum(keyed.c.recs), 0),
+            func.coalesce(func.sum(keyed.c.value), 0),
+            func.coalesce(func.sum(keyed.c.open), 0),
+        )
+        .select_from(keyed)
+        .outerjoin(group, and_(group.kind == CodeKind.FINDING, group.code == keyed.c.grp))
+        .group_by(keyed.c.grp, group.name)
+    )
+    rows = [
+        CodeGroup(
+            code=grp,
+            name=name,
+            findings=int(found),
+            recommendations=int(recs),
+            value=_money(value),
+            open=int(still),
+        )
+        for grp, name, found, recs, value, still in db.session.execute(stmt)
+    ]
+    return sorted(rows, key=lambda g: (g.code is None, g.code or ""))
+
+
+def _current_review(semester: str) -> tuple[Any, Any]:
+    """The review in force at the end of ``semester`` (an alias of RecommendationReview) and
+    the subquery that picks its period per recommendation (``rid``, ``period``)."""
+    review = RecommendationReview
+    in_force = (
+        select(review.recommendation_id.label("rid"), func.max(review.period).label("period"))
+        .where(review.period <= semester)
+        .group_by(review.recommendation_id)
+        .subquery("in_force")
+    )
+    return aliased(review, name="current_review"), in_force
+
+
+def _with_current_review(stmt: Any, current: Any, in_force: Any) -> Any:
+    """``stmt`` over the recommendations with their finding, report and the review in
+    force (see :func:`_current_review`; none: not reviewed yet)."""
+    return (
+        stmt.select_from(Recommendation)
+        .join(Finding, Recommendation.finding_id == Finding.id)
+        .join(Report, Finding.report_id == Report.id)
+        .outerjoin(in_force, in_force.c.rid == Recommendation.id)
+        .outerjoin(
+            current,
+            and_(
+                current.recommendation_id == Recommendation.id,
+                current.period == in_force.c.period,
+            ),
+        )
+    )
 
 
 def amounts(semester: str, *, opd_id: int | None = None) -> Amounts:
@@ -177,4 +278,12 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT, ROUND_HALF_UP)
 
 
-__all__ = ["Amounts", "OutcomeCount", "amounts", "as_of", "outcome_counts"]
+__all__ = [
+    "Amounts",
+    "CodeGroup",
+    "OutcomeCount",
+    "amounts",
+    "as_of",
+    "code_groups",
+    "outcome_counts",
+]

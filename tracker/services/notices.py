@@ -30,7 +30,7 @@ from tracker.extensions import db
 from tracker.i18n import WIB
 from tracker.models import Opd, Person, Role, User
 from tracker.models.commitment import Commitment, UpdateKind
-from tracker.models.finding import Recommendation, RecommendationReview
+from tracker.models.finding import Recommendation, RecommendationReview, ReviewProposal
 from tracker.models.notification import NoticeEvent, Notification
 from tracker.models.reminder import Channel, DigestState, MessageKind, ReminderDigest
 from tracker.models.workshop import Invitation, Workshop
@@ -357,6 +357,28 @@ def follow_up_reviewed(
         people=[secretary],
         users=opd_users(rec.opd_id),
         params=params,
+        actor=actor,
+    )
+
+
+def proposal_returned(
+    proposal: ReviewProposal, *, actor: User | None, now: dt.datetime
+) -> list[Notification]:
+    """An approver sent a proposed review back: its proposer learns why (in the app)."""
+    rec = proposal.recommendation
+    return notify(
+        NoticeEvent.PROPOSAL_RETURNED,
+        item_type="recommendation",
+        item_id=rec.id,
+        title=rec.text,
+        url=f"/findings/{rec.finding_id}#rec-{rec.id}",
+        now=now,
+        users=[proposal.proposed_by],
+        params={
+            "outcome": proposal.outcome.value,
+            "note": proposal.decision_note or "",
+            "by": _actor_name(actor),
+        },
         actor=actor,
     )
 

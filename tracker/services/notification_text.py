@@ -156,6 +156,22 @@ def _follow_up_reviewed(n: Notification, params: Mapping[str, Any]) -> str:
     return line
 
 
+def _proposal_returned(n: Notification, params: Mapping[str, Any]) -> str:
+    outcome = _outcome(params)
+    by = _text(params, "by")
+    lead = (
+        _(
+            "Your proposed outcome %(number)s (%(outcome)s) was sent back by %(name)s",
+            number=outcome.number,
+            outcome=outcome.short,
+            name=by,
+        )
+        if outcome and by
+        else headline(n)
+    )
+    return _with_note(lead, _text(params, "note"), NOTE)
+
+
 def _workshop_invitation(n: Notification, params: Mapping[str, Any]) -> str:
     return _("Invitation: %(title)s", title=n.title) + _schedule(params)
 
@@ -179,4 +195,5 @@ _DESCRIBE: dict[NoticeEvent, Callable[[Notification, Mapping[str, Any]], str]] =
     NoticeEvent.WORKSHOP_INVITATION: _workshop_invitation,
     NoticeEvent.WORKSHOP_UPDATE: _workshop_update,
     NoticeEvent.WORKSHOP_CANCELLED: _workshop_cancelled,
+    NoticeEvent.PROPOSAL_RETURNED: _proposal_returned,
 }

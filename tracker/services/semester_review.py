@@ -1,6 +1,7 @@
-"""The semester review: the outcomes of many recommendations set on one screen, saved at
-once, each as the recommendation's review of that semester (``findings.record_review``,
-with today's date): every row is checked, and either all are saved or none.
+"""The semester review: the outcomes of many recommendations proposed on one screen, saved
+at once, each as a proposed review of that semester awaiting the Inspektur's approval
+(:func:`tracker.services.reviews.propose`, checked by the same rules as the review itself):
+every row is checked, and either all are saved or none. Only the approval sets the outcome.
 
 A row carries the version of its recommendation when the screen was opened; a
 recommendation changed meanwhile (reviewed by someone else, or followed up again) is
@@ -18,9 +19,10 @@ from flask_babel import ngettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.models.account import User
-from tracker.models.finding import Recommendation, RecommendationReview
+from tracker.models.finding import Recommendation, ReviewProposal
 from tracker.permissions import P, has_permission
 from tracker.services import findings as svc
+from tracker.services import reviews
 from tracker.services.errors import ConflictError, DomainError, NotAllowed
 
 
@@ -89,11 +91,11 @@ def _broken_session(exc: DomainError) -> bool:
 
 def review_semester(
     actor: User, period: str, rows: Sequence[RowReview], *, now: dt.datetime
-) -> list[RecommendationReview]:
-    """Record the review of every row that was set, for ``period``: all, or none when a
+) -> list[ReviewProposal]:
+    """Propose the review of every row that was set, for ``period``: all, or none when a
     row is refused (its errors are attached to it)."""
     if not has_permission(actor, P.MANAGE_FINDINGS):
-        raise NotAllowed(_("Only the Inspektorat sets the outcome of a recommendation."))
+        raise NotAllowed(_("Only the Inspektorat proposes the outcome of a recommendation."))
     period = svc.parse_period(period, field="semester")
     problems: dict[int, list[DomainError]] = {}
     stale = False
@@ -127,13 +129,13 @@ def review_semester(
     if not chosen and not problems:
         raise DomainError(_("Set the outcome of at least one recommendation; nothing was saved."))
 
-    reviews: list[RecommendationReview] = []
+    proposals: list[ReviewProposal] = []
     for row in chosen:
         assert row.rec is not None
         rec = row.rec
         try:
-            reviews.append(
-                svc.record_review(
+            proposals.append(
+                reviews.propose(
                     actor,
                     rec,
                     period=period,
@@ -157,4 +159,4 @@ def review_semester(
     if problems:
         error = StaleRows if stale else InvalidRows
         raise error(_rows_message(len(problems)), problems)
-    return reviews
+    return proposals

@@ -39,7 +39,7 @@ from tracker.models import (
 from tracker.models.base import utcnow
 from tracker.permissions import P, requires
 from tracker.saving import form_status, saving
-from tracker.services import organisation
+from tracker.services import organisation, reviews
 from tracker.services import organisation_list as lists
 
 # --- officials -------------------------------------------------------------------------
@@ -181,11 +181,9 @@ def user_edit(user_id: int) -> ResponseReturnValue:
     form = UserEditForm(obj=user if request.method == "GET" else None)
     form.opd_id.choices = opd_options(user.opd_id, empty=_("— none —"))
     form.person_id.choices = _person_choices(user.person_id)
-    return _edit(
-        form,
-        user,
-        USER_FIELDS,
-        lambda original: organisation.update_account(
+
+    def save(original: Any) -> Any:
+        changed = organisation.update_account(
             user,
             name=form.name.data,
             role=Role(form.role.data),
@@ -194,7 +192,15 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             actor=current_user,
             expected_version=form.version.data,
             original=original,
-        ),
+        )
+        reviews.set_approver(current_user, user, bool(form.approves_decisions.data))
+        return changed
+
+    return _edit(
+        form,
+        user,
+        (*USER_FIELDS, "approves_decisions"),
+        save,
         template="admin/user_edit.html",
         success=lambda: _("The login %(email)s has been saved.", email=user.email),
         next_url=url_for("admin.users"),

@@ -45,6 +45,13 @@ ENTITY_LABELS: dict[str, Any] = {
     "FindingEvidence": _l("Evidence"),
     "EvaluationResult": _l("Grade"),
     "ReminderDigest": _l("Reminder"),
+    "AuditCode": _l("BPK code"),
+    "LetterPattern": _l("Letter-number pattern"),
+    "FindingParty": _l("Responsible party"),
+    "SiptlSubmission": _l("SIPTL submission"),
+    "ReviewProposal": _l("Proposed review"),
+    "Letter": _l("Letter"),
+    "Skbt": _l("SKBT"),
 }
 
 #: Column labels shared by every record type (the label its form shows).
@@ -53,6 +60,36 @@ FIELD_LABELS: dict[str, Any] = {
     "agenda": _l("Agenda"),
     "amount": _l("Amount (Rp)"),
     "amount_to_recover": _l("Amount to recover (Rp)"),
+    "approves_decisions": _l("Approves review decisions and issues letters"),
+    "bpk_outcome": _l("BPK's outcome"),
+    "cause_code_id": _l("Cause code"),
+    "code_id": _l("Recommendation code"),
+    "decided_at": _l("Decided on"),
+    "decided_by_id": _l("Decided by"),
+    "decision_note": _l("Decision note"),
+    "finding_code_id": _l("Finding code"),
+    "issued_at": _l("Issued at"),
+    "issued_by_id": _l("Issued by"),
+    "letter_id": _l("Letter"),
+    "parent_code": _l("Parent code"),
+    "pattern": _l("Pattern"),
+    "proposed_at": _l("Proposed on"),
+    "proposed_by_id": _l("Proposed by"),
+    "purpose": _l("Purpose"),
+    "receipt_number": _l("Receipt number"),
+    "requested_at": _l("Requested on"),
+    "requested_by_id": _l("Requested by"),
+    "revoke_reason": _l("Reason for revoking"),
+    "revoked_at": _l("Revoked on"),
+    "revoked_by_id": _l("Revoked by"),
+    "seq": _l("Sequence number"),
+    "signer_name": _l("Signed by"),
+    "signer_nip": _l("NIP of the signer"),
+    "signer_position": _l("Position of the signer"),
+    "submitted_on": _l("Submitted on"),
+    "token_generation": _l("Verification link issue"),
+    "token_hash": _l("Verification link"),
+    "value": _l("Value (Rp)"),
     "attempts": _l("Attempts"),
     "author_id": _l("Submitted by"),
     "cancel_reason": _l("Reason for cancelling"),
@@ -190,10 +227,15 @@ ENTITY_FIELD_LABELS: dict[tuple[str, str], Any] = {
     ("Report", "note"): _l("Notes"),
     ("RecommendationReview", "note"): _l("Review note"),
     ("RecommendationReview", "outcome"): _l("Review outcome"),
+    ("ReviewProposal", "outcome"): _l("Proposed outcome"),
+    ("ReviewProposal", "note"): _l("Auditor's note"),
+    ("Letter", "issued_on"): _l("Letter date"),
+    ("Skbt", "note"): _l("Reason for refusing"),
+    ("Skbt", "name"): _l("Name"),
 }
 
 #: Columns holding a sum of money (shown as "Rp 23.800.000").
-MONEY_FIELDS = frozenset({"amount", "amount_to_recover"})
+MONEY_FIELDS = frozenset({"amount", "amount_to_recover", "value"})
 #: The languages a user may choose, by their own name (as the language switch shows them).
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 

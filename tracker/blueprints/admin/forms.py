@@ -224,6 +224,12 @@ class UserEditForm(_RoleOpdCheck, EditForm):
     role = _user_role()
     opd_id = _user_opd()
     person_id = _user_person()
+    approves_decisions = BooleanField(
+        _l("Approves review decisions and issues letters"),
+        description=_l(
+            "Only for Inspektorat users (the Inspektur or a deputy); administrators always may."
+        ),
+    )
 
 
 # --- thematic areas --------------------------------------------------------------------

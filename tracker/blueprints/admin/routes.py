@@ -265,4 +265,4 @@ def opd_toggle(opd_id: int) -> ResponseReturnValue:
 
 
 # The other sub-areas add their routes to ``bp`` (imported last: they use the helpers above).
-from tracker.blueprints.admin import accounts, reference  # noqa: E402, F401
+from tracker.blueprints.admin import accounts, codes, reference  # noqa: E402, F401

@@ -29,11 +29,20 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.forms import CreateForm, SubForm, TrackerForm, VersionedForm, empty_to_none, strip
+from tracker.forms import (
+    CreateForm,
+    SubForm,
+    TrackerForm,
+    VersionedForm,
+    digits_only,
+    empty_to_none,
+    strip,
+)
 from tracker.models.finding import Grade, Instrument, Outcome, ReportKind, UnfollowableReason
 from tracker.services.errors import DomainError
 from tracker.services.findings import check_url, parse_rupiah
 from tracker.services.grades import to_score
+from tracker.services.organisation import normalise_nip
 
 NUMBER_HINT = _l("e.g. 1, 2.a or 3.1")
 
@@ -167,6 +176,41 @@ def _long_text(label: Any) -> TextAreaField:
     )
 
 
+def _code_field(label: Any, description: Any = None) -> SelectField:
+    """A BPK code, chosen from the list the view fills (empty: none)."""
+    return SelectField(label, coerce=int_or_none, choices=[], default="", description=description)
+
+
+class PartyForm(SubForm):
+    """One responsible party of a financial finding (a row; an empty row is ignored)."""
+
+    # no Optional(): an empty name of a filled row is refused below
+    name = StringField(_l("Name"), filters=[empty_to_none], validators=[Length(max=200)])
+    nip = StringField(
+        _l("NIP"),
+        filters=[empty_to_none, normalise_nip],
+        validators=[
+            Optional(),
+            digits_only(18, _l("A NIP has 18 digits (spaces are allowed).")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    position = StringField(
+        _l("Position"), filters=[empty_to_none], validators=[Optional(), Length(max=200)]
+    )
+    amount = RupiahField(_l("Amount (Rp)"), render_kw={"inputmode": "decimal"})
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.name.data or self.nip.data or self.position.data) or (
+            self.amount.data is not None
+        )
+
+    def validate_name(self, field: Any) -> None:
+        if not field.data and self.filled:
+            raise ValidationError(_l("Enter the name of the responsible party."))
+
+
 class FindingForm(CreateForm):
     number = StringField(
         _l("Number"),
@@ -200,9 +244,39 @@ class FindingForm(CreateForm):
         render_kw={"inputmode": "decimal"},
     )
 
+    finding_code_id = _code_field(
+        _l("Finding code"), _l("BPK's finding code as the LHP states it, e.g. 1.01.03.")
+    )
+    cause_code_id = _code_field(_l("Cause code"))
+    value = RupiahField(
+        _l("Value of the finding (Rp)"),
+        description=_l(
+            "The value the report states (nilai temuan). For a financial finding at least "
+            "the amount to recover; left empty, the amount to recover."
+        ),
+        render_kw={"inputmode": "decimal"},
+    )
+    parties = FieldList(FormField(PartyForm), min_entries=3, max_entries=60)
+
     def validate_amount_to_recover(self, field: Any) -> None:
         if self.is_financial.data and not field.data:
             raise ValidationError(_l("A financial finding needs the amount to recover."))
+
+    def add_party_rows(self, n: int) -> None:
+        for _i in range(n):
+            if len(self.parties.entries) >= (self.parties.max_entries or 60):
+                break
+            self.parties.append_entry()
+
+    def pad_parties(self, blank: int = 3) -> None:
+        """Offer ``blank`` empty rows after the filled ones (how rows are added without
+        JavaScript)."""
+        trailing = 0
+        for entry in reversed(self.parties.entries):
+            if entry.form.filled:
+                break
+            trailing += 1
+        self.add_party_rows(max(0, blank - trailing))
 
 
 class FindingEditForm(FindingForm, EditForm):
@@ -230,6 +304,12 @@ class RecommendationForm(CreateForm):
         _l("Due date"),
         validators=[Optional(), _year_range],
         description=_l("Leave empty for 60 days after the report was received."),
+    )
+    code_id = _code_field(_l("Recommendation code"), _l("BPK's recommendation code, 01 to 14."))
+    value = RupiahField(
+        _l("Value of the recommendation (Rp)"),
+        description=_l("e.g. 12.500.000"),
+        render_kw={"inputmode": "decimal"},
     )
 
 
@@ -291,6 +371,15 @@ class FollowUpForm(CreateForm):
         filters=[strip],
         validators=[InputRequired(), Length(max=10000)],
         render_kw={"rows": 4},
+    )
+    progress = IntegerField(
+        _l("Progress (%)"),
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        description=_l(
+            "How far your OPD is, 0 to 100, in your own estimate. The official outcome "
+            "is set only by the Inspektorat's review."
+        ),
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100},
     )
     files = FieldList(FormField(EvidenceFileForm), min_entries=3, max_entries=10)
     links = FieldList(FormField(EvidenceLinkForm), min_entries=2, max_entries=10)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -20,14 +21,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.blueprints.findings.charts import grades_svg
 from tracker.blueprints.findings.forms import (
     EvaluationResultEditForm,
     EvaluationResultForm,
 )
-from tracker.blueprints.findings.matrix import matrix_pdf, matrix_workbook
+from tracker.blueprints.findings.matrix import matrix_pdf, matrix_workbook, report_label
 from tracker.blueprints.findings.routes import (
     RESULT_FIELDS,
     _active_opds,
@@ -43,7 +44,6 @@ from tracker.models import Opd, Person
 from tracker.models.finding import (
     EvaluationResult,
     Finding,
-    FollowUp,
     Grade,
     Instrument,
     Outcome,
@@ -65,12 +65,34 @@ from tracker.saving import saving
 from tracker.services import findings as svc
 from tracker.services import grades as grade_svc
 from tracker.services import signatories
+from tracker.services import tlhp_matrix as tlhp
 
 # --- the monitoring matrix -------------------------------------------------------------
 
 
-def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
-    """The semester (?semester=2023-S2), the OPD (?opd=) and report year (?year=)."""
+@dataclass
+class MatrixScope:
+    """What the matrix is asked for: ?semester=2023-S2, ?opd=, ?report=, ?year=."""
+
+    period: str
+    opd: Opd | None
+    report: Report | None
+    year: int | None
+    periods: list[str]
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return {
+            "semester": self.period,
+            "opd": self.opd.id if self.opd else None,
+            "report": self.report.id if self.report else None,
+            "year": self.year,
+        }
+
+
+def _matrix_args() -> MatrixScope:
+    """The semester, the OPD (an OPD user's own), the report and the report year asked for;
+    an OPD or report the user may not see is a 404."""
     today = _today()
     first_received = db.session.scalar(select(func.min(Report.received_on)))
     current = svc.period_of(today)
@@ -89,66 +111,65 @@ def _matrix_args() -> tuple[str, Opd | None, int | None, list[str]]:
             abort(404)
         if opd is None and len(allowed) == 1:
             opd = db.session.get(Opd, next(iter(allowed)))
-    return period, opd, int_arg("year"), periods
+    report = None
+    report_id = int_arg("report")
+    if report_id is not None:
+        report = tlhp.visible_report(report_id, current_user)
+        if report is None:
+            abort(404)
+    return MatrixScope(period, opd, report, int_arg("year"), periods)
 
 
-def _matrix(period: str, opd: Opd | None, year: int | None) -> svc.Matrix:
-    _start, end = svc.period_bounds(period)
-    stmt = (
-        select(Recommendation)
-        .join(Recommendation.finding)
-        .join(Finding.report)
-        .options(
-            contains_eager(Recommendation.finding).contains_eager(Finding.report),
-            contains_eager(Recommendation.finding).selectinload(Finding.repayments),
-            contains_eager(Recommendation.finding).selectinload(Finding.opds),
-            joinedload(Recommendation.opd),
-            selectinload(Recommendation.reviews),
-            selectinload(Recommendation.follow_ups).selectinload(FollowUp.evidence),
-        )
-        .where(Report.received_on <= end)
+def _matrix(scope: MatrixScope) -> tlhp.Matrix:
+    recs = tlhp.load(
+        scope.period, user=current_user, opd=scope.opd, report=scope.report, year=scope.year
     )
-    if opd is not None:
-        stmt = stmt.where(Recommendation.opd_id == opd.id)
-    if year is not None:
-        stmt = stmt.where(Report.year == year)
-    recs = list(db.session.scalars(scope_recommendations(stmt)).unique())
-    return svc.build_matrix(recs, period, today=_today())
+    return tlhp.build_matrix(recs, scope.period, today=_today())
 
 
-def _matrix_filename(matrix: svc.Matrix, opd: Opd | None, extension: str) -> str:
-    stem = f"matriks-tindak-lanjut-{matrix.period}"
-    if opd is not None:
-        stem += f"-{opd.code}"
+def _matrix_filename(scope: MatrixScope, extension: str) -> str:
+    """matriks-tindak-lanjut-2023-S2[-<OPD>][-<report number>][-<year>]."""
+    stem = f"matriks-tindak-lanjut-{scope.period}"
+    if scope.opd is not None:
+        stem += f"-{scope.opd.code}"
+    if scope.report is not None:
+        stem += f"-{scope.report.kind.short}-{scope.report.number}"
+    if scope.year is not None:
+        stem += f"-{scope.year}"
     return safe_filename(stem, extension)
 
 
 @bp.route("/matrix")
 @login_only
 def matrix() -> ResponseReturnValue:
-    period, opd, year, periods = _matrix_args()
-    result = _matrix(period, opd, year)
+    scope = _matrix_args()
+    result = _matrix(scope)
     scoped = scope_opd_ids(current_user) is not None
     return render_template(
         "findings/matrix.html",
         matrix=result,
-        opd=opd,
-        year=year,
-        period_options=[(p, svc.period_label(p)) for p in periods],
+        opd=scope.opd,
+        report=scope.report,
+        year=scope.year,
+        outcomes=list(Outcome),
+        mark=tlhp.MARK,
+        period_options=[(p, svc.period_label(p)) for p in scope.periods],
         opd_options=[] if scoped else [(o.id, f"{o.code} — {o.name}") for o in _active_opds()],
+        report_options=[(r.id, report_label(r)) for r in tlhp.report_options(current_user)],
         year_options=list(
             db.session.scalars(select(Report.year).distinct().order_by(Report.year.desc()))
         ),
-        args={"semester": period, "opd": opd.id if opd else None, "year": year},
+        args=scope.args,
     )
 
 
 @bp.route("/matrix.xlsx")
 @login_only
 def matrix_xlsx() -> Response:
-    period, opd, year, _periods = _matrix_args()
-    result = _matrix(period, opd, year)
-    return xlsx_response(matrix_workbook(result, opd), _matrix_filename(result, opd, "xlsx"))
+    scope = _matrix_args()
+    result = _matrix(scope)
+    workbook = matrix_workbook(result, scope.opd, scope.report)
+    return xlsx_response(workbook, _matrix_filename(scope, "xlsx"))
 
 
 def _signer_person() -> Person | None:
@@ -158,10 +179,10 @@ def _signer_person() -> Person | None:
 @bp.route("/matrix.pdf")
 @login_only
 def matrix_pdf_view() -> Response:
-    period, opd, year, _periods = _matrix_args()
-    result = _matrix(period, opd, year)
-    data = matrix_pdf(result, opd, _signer_person())
-    return pdf_response(data, _matrix_filename(result, opd, "pdf"))
+    scope = _matrix_args()
+    result = _matrix(scope)
+    data = matrix_pdf(result, scope.opd, _signer_person(), scope.report)
+    return pdf_response(data, _matrix_filename(scope, "pdf"))
 
 
 # --- grades history --------------------------------------------------------------------

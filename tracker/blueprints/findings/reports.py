@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from tracker.blueprints.findings.forms import (
     FindingEditForm,
@@ -33,6 +34,7 @@ from tracker.blueprints.findings.routes import (
     REPORT_FIELDS,
     _active_opds,
     _form_page,
+    _labels,
     _load_finding,
     _load_recommendation,
     _now,
@@ -50,11 +52,13 @@ from tracker.models.finding import (
     Report,
     ReportKind,
 )
+from tracker.models.reference import CodeKind
 from tracker.permissions import (
     P,
     requires,
 )
 from tracker.saving import saving
+from tracker.services import codes
 from tracker.services import finding_list as lists
 from tracker.services import findings as svc
 
@@ -114,9 +118,15 @@ def _load_report(report_id: int) -> Report:
         .where(Report.id == report_id)
         .options(
             selectinload(Report.findings).selectinload(Finding.opds),
+            selectinload(Report.findings).joinedload(Finding.finding_code),
+            selectinload(Report.findings).joinedload(Finding.cause_code),
+            selectinload(Report.findings).selectinload(Finding.parties),
             selectinload(Report.findings)
             .selectinload(Finding.recommendations)
             .joinedload(Recommendation.opd),
+            selectinload(Report.findings)
+            .selectinload(Finding.recommendations)
+            .joinedload(Recommendation.code),
             selectinload(Report.findings).selectinload(Finding.repayments),
         )
     ).first()
@@ -183,6 +193,7 @@ def report_delete(report_id: int) -> ResponseReturnValue:
 
 
 def _finding_kwargs(form: FindingForm) -> dict[str, Any]:
+    financial = bool(form.is_financial.data)
     return {
         "number": form.number.data,
         "title": form.title.data,
@@ -190,10 +201,63 @@ def _finding_kwargs(form: FindingForm) -> dict[str, Any]:
         "criteria": form.criteria.data,
         "cause": form.cause.data,
         "effect": form.effect.data,
-        "is_financial": bool(form.is_financial.data),
-        "amount_to_recover": form.amount_to_recover.data if form.is_financial.data else None,
+        "is_financial": financial,
+        "amount_to_recover": form.amount_to_recover.data if financial else None,
         "opd_ids": form.opd_ids.data or [],
+        "finding_code_id": form.finding_code_id.data,
+        "cause_code_id": form.cause_code_id.data,
+        "value": form.value.data,
+        "parties": [
+            svc.PartyInput(
+                e.form.name.data, e.form.nip.data, e.form.position.data, e.form.amount.data
+            )
+            for e in form.parties
+        ],
     }
+
+
+def _code_choices(kind: CodeKind, keep: Iterable[int | None], empty: str) -> list[SelectChoice]:
+    """The codes a form offers, labelled "1.01.02 Name" and grouped under their group."""
+    groups = codes.group_names(kind) if codes.is_dotted(kind) else {}
+    choices = [SelectChoice("", empty)]
+    for code in codes.offered(kind, keep):
+        label = code.label if code.active else _("%(code)s (no longer in use)", code=code.label)
+        parent = code.parent_code
+        group = f"{parent} {groups[parent]}" if parent in groups else None
+        choices.append(SelectChoice(str(code.id), label, optgroup=group))
+    return choices
+
+
+def _finding_codes(form: FindingForm, report: Report, finding: Finding | None = None) -> None:
+    required = report.kind is ReportKind.LHP_BPK
+    form.finding_code_id.choices = _code_choices(
+        CodeKind.FINDING,
+        [finding.finding_code_id] if finding else [],
+        _("— choose the code —") if required else _("— none —"),
+    )
+    if required:
+        form.finding_code_id.label.text = _("Finding code (required for an LHP BPK)")
+    form.cause_code_id.choices = _code_choices(
+        CodeKind.CAUSE, [finding.cause_code_id] if finding else [], _("— none —")
+    )
+    if len(form.cause_code_id.choices) == 1:
+        form.cause_code_id.description = _(
+            "No cause codes have been entered yet; the field stays empty."
+        )
+
+
+def _more_rows(form: FindingForm, **context: Any) -> ResponseReturnValue | None:
+    """The "more rows" button: the same form again with three more empty party rows."""
+    if request.method != "POST" or not request.form.get("more_parties"):
+        return None
+    form.add_party_rows(3)
+    return render_template(
+        "findings/finding_form.html",
+        form=form,
+        changes={},
+        labels=_labels(form),
+        **context,
+    )
 
 
 def _next_number(numbers: Iterable[str]) -> str:
@@ -207,8 +271,12 @@ def finding_new(report_id: int) -> ResponseReturnValue:
     report = _load_report(report_id)
     form = FindingForm()
     form.opd_ids.choices = _opd_choices(_active_opds())
+    _finding_codes(form, report)
     if request.method == "GET":
         form.number.data = _next_number(f.number for f in report.findings)
+    more = _more_rows(form, record=None, report=report)
+    if more is not None:
+        return more
     return _form_page(
         form,
         lambda _original: svc.create_finding(current_user, report, **_finding_kwargs(form)),
@@ -225,8 +293,13 @@ def finding_edit(finding_id: int) -> ResponseReturnValue:
     finding = _load_finding(finding_id)
     form = FindingEditForm(obj=finding if request.method == "GET" else None)
     form.opd_ids.choices = _opd_choices(_active_opds(o.id for o in finding.opds))
+    _finding_codes(form, finding.report, finding)
     if request.method == "GET":
         form.opd_ids.data = [o.id for o in finding.opds]
+        form.pad_parties()
+    more = _more_rows(form, record=finding, report=finding.report)
+    if more is not None:
+        return more
     return _form_page(
         form,
         lambda original: svc.update_finding(
@@ -265,7 +338,20 @@ def _rec_kwargs(form: RecommendationForm) -> dict[str, Any]:
         "text": form.text.data,
         "opd_id": form.opd_id.data,
         "due_on": form.due_on.data,
+        "code_id": form.code_id.data,
+        "value": form.value.data,
     }
+
+
+def _rec_codes(form: RecommendationForm, finding: Finding, rec: Recommendation | None) -> None:
+    required = finding.report.kind is ReportKind.LHP_BPK
+    form.code_id.choices = _code_choices(
+        CodeKind.RECOMMENDATION,
+        [rec.code_id] if rec else [],
+        _("— choose the code —") if required else _("— none —"),
+    )
+    if required:
+        form.code_id.label.text = _("Recommendation code (required for an LHP BPK)")
 
 
 @bp.route("/<int:finding_id>/recommendations/new", methods=["GET", "POST"])
@@ -274,6 +360,7 @@ def recommendation_new(finding_id: int) -> ResponseReturnValue:
     finding = _load_finding(finding_id)
     form = RecommendationForm()
     form.opd_id.choices = _opd_choices(finding.opds)
+    _rec_codes(form, finding, None)
     if request.method == "GET":
         form.number.data = _next_number(r.number for r in finding.recommendations)
         if len(finding.opds) == 1:
@@ -296,6 +383,7 @@ def recommendation_edit(rec_id: int) -> ResponseReturnValue:
     finding = _load_finding(rec.finding_id)
     form = RecommendationEditForm(obj=rec if request.method == "GET" else None)
     form.opd_id.choices = _opd_choices(finding.opds)
+    _rec_codes(form, finding, rec)
     return _form_page(
         form,
         lambda original: svc.update_recommendation(

@@ -95,8 +95,11 @@ FINDING_FIELDS = (
     "effect",
     "is_financial",
     "amount_to_recover",
+    "finding_code_id",
+    "cause_code_id",
+    "value",
 )
-RECOMMENDATION_FIELDS = ("number", "text", "opd_id", "due_on")
+RECOMMENDATION_FIELDS = ("number", "text", "opd_id", "due_on", "code_id", "value")
 RESULT_FIELDS = ("instrument", "year", "region", "score", "grade", "source")
 
 
@@ -219,6 +222,8 @@ def index() -> ResponseReturnValue:
         opd_options=[(o.id, f"{o.code} — {o.name}") for o in _active_opds()] if sees_all else [],
         outcome_options=[(o.value, o.numbered) for o in Outcome]
         + [(lists.NOT_REVIEWED, _("Not reviewed yet (counted as 3 in the matrix)"))],
+        code_options=lists.code_options(),
+        documents=found.documents,
     )
 
 
@@ -231,7 +236,10 @@ def _load_finding(finding_id: int) -> Finding:
         .where(Finding.id == finding_id)
         .options(
             joinedload(Finding.report),
+            joinedload(Finding.finding_code),
+            joinedload(Finding.cause_code),
             selectinload(Finding.opds),
+            selectinload(Finding.parties),
             selectinload(Finding.repayments).selectinload(Repayment.evidence),
             selectinload(Finding.repayments).joinedload(Repayment.recorded_by),
         )
@@ -248,6 +256,7 @@ def _visible_recommendations(finding: Finding) -> list[Recommendation]:
         .where(Recommendation.finding_id == finding.id)
         .options(
             joinedload(Recommendation.opd),
+            joinedload(Recommendation.code),
             selectinload(Recommendation.follow_ups).selectinload(FollowUp.evidence),
             selectinload(Recommendation.follow_ups).joinedload(FollowUp.author),
             selectinload(Recommendation.reviews).joinedload(RecommendationReview.reviewer),
@@ -260,6 +269,7 @@ def _visible_recommendations(finding: Finding) -> list[Recommendation]:
 def _follow_up_form(rec: Recommendation, *, formdata: Any = None) -> FollowUpForm:
     form = FollowUpForm(prefix=f"fu{rec.id}", formdata=formdata)
     if formdata is None:
+        form.progress.data = rec.progress  # the last one given
         today = _today()
         for entry in [*form.files, *form.links]:
             entry.form.refers_to_on.data = today
@@ -365,6 +375,7 @@ def follow_up(rec_id: int) -> ResponseReturnValue:
                 description=form.description.data,
                 files=files,
                 links=links,
+                progress=form.progress.data,
                 now=_now(),
             )
         if saved:
@@ -387,8 +398,10 @@ def review(rec_id: int) -> ResponseReturnValue:
     rec = _load_recommendation(rec_id)
     form = _review_form(rec, formdata=request.form)
     if form.validate_on_submit():
+        from tracker.services import reviews
+
         with saving(form) as saved:
-            result = svc.record_review(
+            result = reviews.propose(
                 current_user,
                 rec,
                 period=form.period.data,
@@ -401,7 +414,8 @@ def review(rec_id: int) -> ResponseReturnValue:
         if saved:
             flash(
                 _(
-                    "Recommendation %(number)s: %(outcome)s (%(period)s).",
+                    "Recommendation %(number)s: outcome %(outcome)s proposed for %(period)s. "
+                    "It takes effect once the Inspektur or an appointed approver approves it.",
                     number=rec.number,
                     outcome=result.outcome.numbered,
                     period=svc.period_label(result.period),
@@ -498,4 +512,4 @@ def evidence(evidence_id: int) -> ResponseReturnValue:
 
 
 # The other sub-areas add their routes to ``bp`` (imported last: they use the helpers above).
-from tracker.blueprints.findings import grades, reports  # noqa: E402, F401
+from tracker.blueprints.findings import decisions, grades, reports, siptl  # noqa: E402, F401

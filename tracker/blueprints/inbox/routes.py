@@ -27,7 +27,7 @@ from tracker.models.base import utcnow
 from tracker.models.finding import Recommendation
 from tracker.permissions import P, requires
 from tracker.saving import form_status, saving
-from tracker.services import finding_list
+from tracker.services import decision_list, finding_list
 from tracker.services import findings as findings_svc
 from tracker.services import inbox as inbox_svc
 from tracker.services import inbox_list as lists
@@ -150,13 +150,13 @@ def semester() -> ResponseReturnValue:
     elif form.validate_on_submit():
         recs = lists.reviewable([entry.form.rec_id.data for entry in form.rows])
         with saving(form) as saved:
-            reviews = review_svc.review_semester(current_user, period, _rows(form, recs), now=now)
+            proposals = review_svc.review_semester(current_user, period, _rows(form, recs), now=now)
         if saved:
             flash(
                 ngettext(
-                    "%(num)d review saved for %(period)s.",
-                    "%(num)d reviews saved for %(period)s.",
-                    len(reviews),
+                    "%(num)d review for %(period)s proposed; it awaits the Inspektur's approval.",
+                    "%(num)d reviews for %(period)s proposed; they await the Inspektur's approval.",
+                    len(proposals),
                     period=findings_svc.period_label(period),
                 ),
                 "success",
@@ -175,6 +175,7 @@ def semester() -> ResponseReturnValue:
         listing=listing,
         recs=shown,
         follow_ups=lists.latest_follow_ups(list(shown)),
+        pending=decision_list.pending_by_recommendation(list(shown.values())),
         period=period,
         period_label=findings_svc.period_label(period),
         period_options=[(p, findings_svc.period_label(p)) for p in periods],

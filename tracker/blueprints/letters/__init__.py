@@ -1,0 +1,1 @@
+"""Letters anyone may verify: SKBT certificates and their public verification page."""
