@@ -60,6 +60,13 @@ DEFAULTS: dict[str, Any] = {
     # Dashboard pages are cached per process for this long, keyed by the latest audit log
     # entry (so any change made through the app shows at once); 0 turns the cache off.
     "DASHBOARD_CACHE_SECONDS": 300,
+    # Imports (/imports/, `flask import`): the largest uploaded file, the most data rows,
+    # and for .xlsx (a zip) the most its parts may inflate to in total and the highest
+    # ratio of a part's inflated to compressed size; beyond these the file is refused.
+    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20_000,
+    "IMPORT_MAX_UNCOMPRESSED_BYTES": 100 * 1024 * 1024,
+    "IMPORT_MAX_COMPRESSION_RATIO": 200,
     # Files one progress update may carry.
     "COMMITMENT_MAX_FILES": 5,
     # Extra non-working days (e.g. cuti bersama), ISO dates: ["2026-12-24"].
