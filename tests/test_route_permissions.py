@@ -18,6 +18,7 @@ from tests.commitments import routes as commitment_routes
 from tests.dashboard import routes as dashboard_routes
 from tests.findings import decision_routes
 from tests.findings import routes as finding_routes
+from tests.imports import routes as import_routes
 from tests.inbox import routes as inbox_routes
 from tests.letters import routes as letter_routes
 from tests.notifications import routes as notification_routes
@@ -38,6 +39,7 @@ AREAS = [
     code_routes,
     decision_routes,
     letter_routes,
+    import_routes,
 ]
 
 ROUTES: dict[str, RouteRule] = {
@@ -48,10 +50,12 @@ ROUTES: dict[str, RouteRule] = {
     "dashboard.index": RouteRule(ALL),
     "admin.index": RouteRule(ADMIN),
     "admin.opds": RouteRule(ADMIN),
+    "admin.opds_xlsx": RouteRule(ADMIN),
     "admin.opd_new": RouteRule(ADMIN),
     "admin.opd_edit": RouteRule(ADMIN, lambda w: {"opd_id": w.own_opd.id}),
     "admin.opd_toggle": RouteRule(ADMIN, lambda w: {"opd_id": w.other_opd.id}),
     "admin.people": RouteRule(READERS),
+    "admin.people_xlsx": RouteRule(READERS),
     "admin.person_new": RouteRule(STAFF),
     "admin.person_edit": RouteRule(STAFF, lambda w: {"person_id": w.own_person.id}),
     "admin.person_toggle": RouteRule(STAFF, lambda w: {"person_id": w.other_person.id}),

@@ -185,9 +185,69 @@ def serve_command(host: str, port: int, with_scheduler: bool) -> None:
             scheduler.shutdown(wait=False)
 
 
+@click.command("import")
+@click.argument("kind", type=click.Choice(["opds", "officials", "commitments", "findings"]))
+@click.argument("file_path", metavar="FILE")
+@click.option("--dry-run", is_flag=True, help="Only check the file and show the plan")
+@click.option(
+    "--as",
+    "as_email",
+    metavar="EMAIL",
+    help="The login credited with the import (default: the first active administrator)",
+)
+def import_command(kind: str, file_path: str, dry_run: bool, as_email: str | None) -> None:
+    """Import a spreadsheet (XLSX or CSV): all rows, or nothing when any row has a problem."""
+    from pathlib import Path
+
+    from tracker.models import User
+    from tracker.services import imports
+    from tracker.services.errors import NotAllowed
+
+    path = Path(file_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(
+            f"berkas {file_path} tidak dapat dibaca: {exc.strerror or exc}"
+        ) from None
+    if as_email:
+        user = db.session.scalar(select(User).where(func.lower(User.email) == as_email.lower()))
+        if user is None or not user.is_active:
+            raise click.UsageError(f"tidak ada akun aktif {as_email}")
+    else:
+        user = db.session.scalar(
+            select(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True))
+            .order_by(User.id)
+            .limit(1)
+        )
+    try:
+        with acting_as(CLI_ACTOR):
+            result = imports.run(kind, data, path.name, now=utcnow(), actor=user, dry_run=dry_run)
+            if dry_run or not result.imported:
+                db.session.rollback()
+            else:
+                db.session.commit()
+    except (DomainError, NotAllowed) as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message or "impor ditolak") from None
+    click.echo(f"{path.name}: {result.rows} baris")
+    click.echo(imports.summary_text(result.plan))
+    for line in imports.plan_lines(result.plan):
+        click.echo(line)
+    if result.imported:
+        click.echo(imports.imported_text(result.plan))
+    elif result.plan.ok:
+        click.echo("uji coba: berkas dapat diimpor; tidak ada yang diubah")
+    else:
+        click.echo("tidak ada yang diimpor: perbaiki masalah di atas lalu ulangi")
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(import_command)

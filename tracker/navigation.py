@@ -27,6 +27,7 @@ NAV: list[tuple[str, object, Permission | tuple[Permission, ...] | None, str | t
     ("findings.index", _l("Findings"), None, ("findings.", "letters.")),
     ("reminders.index", _l("Reminders"), None, "reminders."),
     ("admin.people", _l("Officials"), P.VIEW_PEOPLE, "admin.people"),
+    ("imports.index", _l("Imports"), P.IMPORT_DATA, "imports."),
     ("admin.index", _l("Administration"), P.MANAGE_OPDS, "admin."),
 ]
 

@@ -40,6 +40,8 @@ class Permission(enum.StrEnum):
     #: approve review decisions, issue and revoke letters (SKBT): administrators, and
     #: Inspektorat staff whose account says so (the Inspektur or a deputy)
     APPROVE_DECISIONS = "approve_decisions"
+    #: import spreadsheets (/imports/); which kinds: :func:`can_import`
+    IMPORT_DATA = "import_data"
 
 
 P = Permission
@@ -57,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VERIFY,
             P.MANAGE_FINDINGS,
             P.MANAGE_REMINDERS,
+            P.IMPORT_DATA,
         }
     ),
     Role.PIMPINAN: frozenset({P.VIEW_DASHBOARD, P.VIEW_ALL, P.VIEW_PEOPLE}),
@@ -303,3 +306,22 @@ def scope_digests(stmt: S, user: Any = None) -> S:
             )
         )
     return stmt.where(or_(*conditions))
+
+
+# --- imports --------------------------------------------------------------------------
+
+
+def can_import(kind: Any, user: Any = None) -> bool:
+    """Import a file of ``kind`` (an ImportKind or its value): the Inspektorat's staff
+    import commitments and findings; the OPD list and the officials list, the
+    organisation's structure, only administrators (who manage OPDs)."""
+    user = current_user if user is None else user
+    if not has_permission(user, P.IMPORT_DATA):
+        return False
+    needs = {
+        "opds": P.MANAGE_OPDS,
+        "officials": P.MANAGE_OPDS,
+        "commitments": P.MANAGE_COMMITMENTS,
+        "findings": P.MANAGE_FINDINGS,
+    }.get(str(getattr(kind, "value", kind)))
+    return needs is not None and has_permission(user, needs)

@@ -41,6 +41,14 @@ GROUPS = [
     None,
     "Outstanding balance (Rp)",
     "Remarks",
+    "Report number",
+    "Report kind",
+    "Finding number",
+    "Recommendation number",
+    "OPD",
+    "Due date",
+    "Semester",
+    "Version",
 ]
 SUBHEADINGS = [
     None,
@@ -59,6 +67,7 @@ SUBHEADINGS = [
     "4 Cannot be followed up",
     None,
     None,
+    *[None] * 8,
 ]
 
 

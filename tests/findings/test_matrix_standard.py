@@ -71,6 +71,15 @@ GROUPS = [
     None,
     "Saldo (Rp)",
     "Keterangan",
+    # after the standard columns: what matches a row back when the sheet is imported
+    "Nomor laporan",
+    "Jenis laporan",
+    "No. temuan",
+    "No. rekomendasi",
+    "OPD",
+    "Batas waktu",
+    "Semester",
+    "Versi",
 ]
 SUBHEADINGS = [
     None,
@@ -89,6 +98,7 @@ SUBHEADINGS = [
     "4 Tidak dapat ditindaklanjuti",
     None,
     None,
+    *[None] * 8,
 ]
 
 
@@ -207,6 +217,7 @@ def test_xlsx_has_the_standard_columns_rows_and_recap(client, login_as, data):
         f"K{t}:N{t}",
         f"O{t}:O{u}",
         f"P{t}:P{u}",
+        *(f"{c}{t}:{c}{u}" for c in "QRSTUVWX"),
     }
     assert [r.split(" — ")[0] for r in sheet.reports] == ["LHP BPK 2022", "LHP Inspektorat 2023"]
     assert [r[0] for r in sheet.rows] == ["1.1", "1.2", "2.1", "1.1", "1.2"]

@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from tracker.blueprints.commitments.routes import bp as commitments_bp
     from tracker.blueprints.dashboard.routes import bp as dashboard_bp
     from tracker.blueprints.findings.routes import bp as findings_bp
+    from tracker.blueprints.imports.routes import bp as imports_bp
     from tracker.blueprints.inbox.routes import bp as inbox_bp
     from tracker.blueprints.letters.routes import bp as letters_bp
     from tracker.blueprints.notifications.routes import bp as notifications_bp
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(findings_bp, url_prefix="/findings")
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(passes_bp)
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")

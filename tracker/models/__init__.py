@@ -25,6 +25,7 @@ from tracker.models.finding import (
     ReviewProposal,
     SiptlSubmission,
 )
+from tracker.models.import_batch import ImportBatch, ImportStatus
 from tracker.models.letter import Letter, Skbt, SkbtStatus, SkbtSubject
 from tracker.models.notification import NoticeEvent, Notification
 from tracker.models.organisation import Opd, Person
@@ -69,6 +70,8 @@ __all__ = [
     "FollowUp",
     "FormSubmission",
     "HierarchyRole",
+    "ImportBatch",
+    "ImportStatus",
     "InboxSeen",
     "Invitation",
     "Letter",

@@ -106,11 +106,21 @@ def _check_opd_unique(code: str, name: str, exclude_id: int | None) -> None:
         raise DomainError(_("An OPD with this name already exists."), field="name")
 
 
+def opd_values(*, code: str, name: str, kind: OpdKind, sort_order: int) -> dict[str, Any]:
+    """An OPD's values as stored, checked on their own (uniqueness aside): no database
+    access, so an import can check every row before writing any."""
+    return {
+        "code": _code(code, OPD_CODE_MAX),
+        "name": _required(name, "name", NAME_MAX),
+        "kind": OpdKind(kind),
+        "sort_order": sort_order,
+    }
+
+
 def create_opd(*, code: str, name: str, kind: OpdKind, sort_order: int = 1000) -> Opd:
-    code = _code(code, OPD_CODE_MAX)
-    name = _required(name, "name", NAME_MAX)
-    _check_opd_unique(code, name, None)
-    opd = Opd(code=code, name=name, kind=OpdKind(kind), sort_order=sort_order, active=True)
+    values = opd_values(code=code, name=name, kind=kind, sort_order=sort_order)
+    _check_opd_unique(values["code"], values["name"], None)
+    opd = Opd(**values, active=True)
     db.session.add(opd)
     _flush()
     return opd
@@ -126,15 +136,13 @@ def update_opd(
     expected_version: int | None,
     original: Mapping[str, Any] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
-    code = _code(code, OPD_CODE_MAX)
-    name = _required(name, "name", NAME_MAX)
-    values = {"code": code, "name": name, "kind": OpdKind(kind), "sort_order": sort_order}
+    values = opd_values(code=code, name=name, kind=kind, sort_order=sort_order)
     return _update(
         opd,
         values,
         expected_version=expected_version,
         original=original,
-        check=lambda: _check_opd_unique(code, name, opd.id),
+        check=lambda: _check_opd_unique(values["code"], values["name"], opd.id),
     )
 
 
@@ -146,7 +154,7 @@ def set_opd_active(opd: Opd, active: bool) -> None:
 # --- officials -------------------------------------------------------------------------
 
 
-def _person_values(
+def person_values(
     *,
     name: str,
     nip: str | None,
@@ -157,17 +165,14 @@ def _person_values(
     phone: str | None,
     notes: str | None,
     notify_by: NotifyChannel = NotifyChannel.BOTH,
-    current_opd_id: int | None = None,
 ) -> dict[str, Any]:
+    """An official's values as stored, checked on their own (the OPD's and the NIP's
+    checks aside): no database access, so an import can check every row before writing."""
     nip = normalise_nip(_text(nip))
     if nip is not None and (not nip.isdigit() or len(nip) != NIP_LENGTH):
         raise DomainError(_("The NIP must be exactly %(n)d digits.", n=NIP_LENGTH), field="nip")
     notify_by = NotifyChannel(notify_by)
     phone = _phone(_optional(phone, "phone", PHONE_MAX), notify_by)
-    if opd_id is not None and opd_id != current_opd_id:
-        opd = db.session.get(Opd, opd_id)
-        if opd is None or not opd.active:
-            raise DomainError(_("Choose an active OPD."), field="opd_id")
     return {
         "name": _required(name, "name", NAME_MAX),
         "nip": nip,
@@ -179,6 +184,16 @@ def _person_values(
         "notify_by": notify_by,
         "notes": _optional(notes, "notes", TEXT_MAX),
     }
+
+
+def _person_values(*, current_opd_id: int | None = None, **kw: Any) -> dict[str, Any]:
+    values = person_values(**kw)
+    opd_id = values["opd_id"]
+    if opd_id is not None and opd_id != current_opd_id:
+        opd = db.session.get(Opd, opd_id)
+        if opd is None or not opd.active:
+            raise DomainError(_("Choose an active OPD."), field="opd_id")
+    return values
 
 
 def _phone(raw: str | None, notify_by: NotifyChannel) -> str | None:

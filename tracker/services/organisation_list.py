@@ -76,8 +76,10 @@ class OpdFilters:
         return cls(status=_activity(args))
 
 
-def opds(filters: OpdFilters, args: Mapping[str, str]) -> Listing:
-    return Listing(_only(select(Opd), Opd.active, filters.status), OPD_SPEC, args)
+def opds(filters: OpdFilters, args: Mapping[str, str], *, paginate: bool = True) -> Listing:
+    return Listing(
+        _only(select(Opd), Opd.active, filters.status), OPD_SPEC, args, paginate=paginate
+    )
 
 
 def opd_filter_options() -> list[tuple[int, str]]:
@@ -128,7 +130,7 @@ def _nip_search(args: Mapping[str, str]) -> Mapping[str, str]:
     return args
 
 
-def people(filters: PersonFilters, args: Mapping[str, str]) -> Listing:
+def people(filters: PersonFilters, args: Mapping[str, str], *, paginate: bool = True) -> Listing:
     stmt = (
         select(Person)
         .outerjoin(Person.opd)
@@ -141,7 +143,7 @@ def people(filters: PersonFilters, args: Mapping[str, str]) -> Listing:
         stmt = stmt.where(Person.opd_id == int(filters.opd))
     if filters.role is not None:
         stmt = stmt.where(Person.hierarchy_role == filters.role)
-    return Listing(stmt, PERSON_SPEC, _nip_search(args))
+    return Listing(stmt, PERSON_SPEC, _nip_search(args), paginate=paginate)
 
 
 # --- logins --------------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from tracker.blueprints.admin.routes import (
     _status_choices,
     _toggle,
     bp,
+    list_xlsx,
 )
 from tracker.extensions import db
 from tracker.forms import opd_options
+from tracker.imports.kinds import officials as official_import
 from tracker.listing import int_arg
 from tracker.models import (
     HierarchyRole,
@@ -58,6 +60,21 @@ def people() -> ResponseReturnValue:
         opd_options=lists.opd_filter_options(),
         role_filter=filters.role.value if filters.role else "",
         roles=[(m.value, m.label) for m in HierarchyRole],
+    )
+
+
+@bp.route("/people.xlsx")
+@requires(P.VIEW_PEOPLE)
+def people_xlsx() -> ResponseReturnValue:
+    """The list as the page shows it (filters, search, order), every row, in the columns
+    the officials import reads back (tracker.imports.kinds.officials)."""
+    filters = lists.PersonFilters.from_args(request.args)
+    rows = lists.people(filters, request.args, paginate=False).all()
+    return list_xlsx(
+        _("Officials"),
+        "pejabat",
+        official_import.EXPORT_HEADINGS,
+        map(official_import.export_row, rows),
     )
 
 

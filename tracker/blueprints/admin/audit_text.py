@@ -52,6 +52,7 @@ ENTITY_LABELS: dict[str, Any] = {
     "ReviewProposal": _l("Proposed review"),
     "Letter": _l("Letter"),
     "Skbt": _l("SKBT"),
+    "ImportBatch": _l("Import"),
 }
 
 #: Column labels shared by every record type (the label its form shows).
@@ -61,6 +62,16 @@ FIELD_LABELS: dict[str, Any] = {
     "amount": _l("Amount (Rp)"),
     "amount_to_recover": _l("Amount to recover (Rp)"),
     "approves_decisions": _l("Approves review decisions and issues letters"),
+    "file_name": _l("File name"),
+    "uploaded_by_id": _l("Uploaded by"),
+    "uploaded_at": _l("Uploaded on"),
+    "rows": _l("Rows"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "problems": _l("Problems"),
+    "imported_by_id": _l("Imported by"),
+    "imported_at": _l("Imported on"),
     "bpk_outcome": _l("BPK's outcome"),
     "cause_code_id": _l("Cause code"),
     "code_id": _l("Recommendation code"),

@@ -8,7 +8,7 @@ refused (409) with the list of fields changed meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,8 +23,11 @@ from tracker.blueprints.admin.forms import (
     OpdEditForm,
     OpdForm,
 )
+from tracker.documents import new_workbook, safe_filename, write_table, xlsx_response
 from tracker.extensions import db
 from tracker.forms import load_original, sign_original
+from tracker.i18n import today_wib
+from tracker.imports.kinds import opds as opd_import
 from tracker.models import (
     AuditLog,
     Base,
@@ -212,6 +215,27 @@ def opds() -> ResponseReturnValue:
         status=filters.status,
         status_choices=_status_choices(),
     )
+
+
+@bp.route("/opds.xlsx")
+@requires(P.MANAGE_OPDS)
+def opds_xlsx() -> ResponseReturnValue:
+    """The list as the page shows it (filters, search, order), every row, in the columns
+    the OPD import reads back (tracker.imports.kinds.opds)."""
+    filters = lists.OpdFilters.from_args(request.args)
+    rows = lists.opds(filters, request.args, paginate=False).all()
+    return list_xlsx(_("OPDs"), "opd", opd_import.EXPORT_HEADINGS, map(opd_import.export_row, rows))
+
+
+def list_xlsx(
+    title: str, stem: str, headings: Iterable[Any], rows: Iterable[Sequence[Any]]
+) -> ResponseReturnValue:
+    """A list export: a title line, then the headings and rows (as an import reads them)."""
+    workbook = new_workbook()
+    sheet = workbook.create_sheet(title[:31])
+    header = [str(h) for h in headings]
+    write_table(sheet, header, rows, title_lines=[title], widths=[24] * len(header))
+    return xlsx_response(workbook, safe_filename(f"{stem}-{today_wib().isoformat()}", "xlsx"))
 
 
 @bp.route("/opds/new", methods=["GET", "POST"])

@@ -259,7 +259,11 @@ def index() -> ResponseReturnValue:
 @bp.route("/export.xlsx")
 @login_only
 def export() -> ResponseReturnValue:
-    """The filtered list (same filters, search and order as the page), every row."""
+    """The filtered list (same filters, search and order as the page), every row.
+
+    It can be imported again (:mod:`tracker.imports.kinds.commitments`): the workshop's
+    title and date, the OPD code and the statement identify each commitment, and "Version"
+    lets the import tell a row edited in the file from a commitment changed since."""
     today = today_wib()
     _form, filters, valid = _filters()
     if not valid:
@@ -283,8 +287,10 @@ def export() -> ResponseReturnValue:
         _("Made by"),
         _("Carried out by"),
         _("Workshop"),
+        _("Workshop date"),
         _("Last progress"),
         _("Verified on"),
+        _("Version"),
     ]
     deadline_labels = {"overdue": _("Overdue"), "due_soon": _("Due soon"), None: ""}
 
@@ -304,8 +310,10 @@ def export() -> ResponseReturnValue:
             c.made_by.name if c.made_by else "",
             c.carried_out_by.name if c.carried_out_by else "",
             c.workshop.title if c.workshop else "",
+            service.workshop_day(c.workshop) if c.workshop else "",
             datetime_wib(c.last_progress_at) if c.last_progress_at else "",
             date_short(c.verified_at) if c.verified_at else "",
+            c.version,
         ]
 
     header_row = write_table(
@@ -316,11 +324,13 @@ def export() -> ResponseReturnValue:
             _("Commitments"),
             _("As of %(date)s · %(count)d commitments", date=date_short(today), count=len(rows)),
         ],
-        widths=[5, 12, 30, 60, 26, 30, 24, 12, 16, 10, 14, 26, 26, 30, 28, 14],
+        widths=[5, 12, 30, 60, 26, 30, 24, 12, 16, 10, 14, 26, 26, 30, 14, 28, 14, 8],
     )
-    for cell in sheet[f"H{header_row + 1}:H{header_row + len(rows)}"]:
-        for c in cell:
-            c.number_format = "yyyy-mm-dd"
+    # The due date and the workshop's date: typed dates (re-imported as they are).
+    for column in ("H", "O"):
+        for cell in sheet[f"{column}{header_row + 1}:{column}{header_row + len(rows)}"]:
+            for c in cell:
+                c.number_format = "yyyy-mm-dd"
     return xlsx_response(workbook, safe_filename(f"komitmen-{today.isoformat()}", "xlsx"))
 
 

@@ -6,6 +6,9 @@ standard has one — Finding, Cause, Recommendation, Status — merged in the wo
 in the PDF), the texts of the cells and the recap: a "Total" row per status (Rp) and the
 number of recommendations per status under the matrix, then the recap per outcome (count
 and Rp, total, completion rate, value to recover, repaid, balance), and the recap per OPD.
+After the standard columns the workbook adds those that let each row be imported back as
+itself (:func:`key_headers`: report number and kind, finding and recommendation numbers,
+OPD, deadline, semester, version; see :mod:`tracker.imports.kinds.findings`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.documents import breakable_number, new_workbook, put, render_pdf, write_table
 from tracker.i18n import amount, date_long, date_short, number, percent
+from tracker.imports.kinds.findings import version_text
 from tracker.models import Opd
 from tracker.models.finding import Outcome, Report
 from tracker.services.findings import period_label
@@ -36,6 +40,8 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FILL = PatternFill("solid", fgColor="DDE7EE")
 #: Column widths of the matrix sheet, in the order of :func:`columns`.
 WIDTHS = [6, 10, 36, 9, 30, 18, 9, 36, 18, 36, 16, 16, 16, 16, 18, 30]
+#: Widths of the columns after the standard ones (:func:`key_headers`).
+KEY_WIDTHS = [26, 14, 10, 10, 12, 12, 10, 10]
 #: 1-based numbers of the matrix sheet's money columns (finding value, recommendation
 #: value, the four statuses, balance).
 MONEY_COLUMNS = (6, 9, 11, 12, 13, 14, 15)
@@ -86,6 +92,37 @@ def heading_rows() -> tuple[list[tuple[str, int, bool]], list[str]]:
             first.append((group, 1, False))
             second.append(heading)
     return first, second
+
+
+def key_headers() -> list[str]:
+    """The columns after the standard ones that let a row of the workbook be imported
+    back (:mod:`tracker.imports.kinds.findings`): the report, the finding's and the
+    recommendation's numbers, the OPD, the deadline, the semester and the version."""
+    return [
+        _("Report number"),
+        _("Report kind"),
+        _("Finding number"),
+        _("Recommendation number"),
+        _("OPD"),
+        _("Due date"),
+        _("Semester"),
+        _("Version"),
+    ]
+
+
+def key_cells(row: MatrixRow, period: str) -> list[Any]:
+    """A row's cells in the order of :func:`key_headers`."""
+    rec, finding = row.recommendation, row.finding
+    return [
+        finding.report.number,
+        finding.report.kind.short,
+        finding.number,
+        rec.number,
+        rec.opd.code,
+        row.due_on,
+        period,
+        version_text(finding, rec),
+    ]
 
 
 def recap_headers() -> list[str]:
@@ -294,6 +331,12 @@ def _matrix_sheet(sheet: Worksheet, matrix: Matrix, lines: list[str]) -> None:
         row_number += 1
     top = row_number + 1
     _write_headings(sheet, top)
+    for offset, text in enumerate(key_headers(), start=count + 1):
+        put(sheet.cell(row=top, column=offset), text)
+        _style_heading(sheet.cell(row=top, column=offset))
+        _style_heading(sheet.cell(row=top + 1, column=offset))
+        sheet.merge_cells(start_row=top, start_column=offset, end_row=top + 1, end_column=offset)
+    width = count + len(key_headers())
     row_number = top + 2
     for group in matrix.groups:
         cell = put(sheet.cell(row=row_number, column=2), report_heading(group))
@@ -303,7 +346,7 @@ def _matrix_sheet(sheet: Worksheet, matrix: Matrix, lines: list[str]) -> None:
         )
         row_number += 1
         for row in group.rows:
-            for column, value in enumerate(cells(row), start=1):
+            for column, value in enumerate(cells(row) + key_cells(row, matrix.period), start=1):
                 cell = put(sheet.cell(row=row_number, column=column), value)
                 cell.border = _BORDER
                 cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str))
@@ -311,6 +354,8 @@ def _matrix_sheet(sheet: Worksheet, matrix: Matrix, lines: list[str]) -> None:
                     cell.number_format = MONEY_FORMAT
                     if isinstance(value, str):
                         cell.alignment = Alignment(horizontal="center", vertical="top")
+                elif column > count and not isinstance(value, str):
+                    cell.number_format = "DD/MM/YYYY"
             row_number += 1
     last_body = row_number - 1
 
@@ -382,9 +427,9 @@ def _matrix_sheet(sheet: Worksheet, matrix: Matrix, lines: list[str]) -> None:
         row_number += 1
 
     sheet.freeze_panes = sheet.cell(row=top + 2, column=1)
-    sheet.auto_filter.ref = f"A{top + 1}:{get_column_letter(count)}{max(last_body, top + 1)}"
-    for column, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.auto_filter.ref = f"A{top + 1}:{get_column_letter(width)}{max(last_body, top + 1)}"
+    for column, size in enumerate(WIDTHS + KEY_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = size
 
 
 def recap_lines(totals: Totals) -> list[tuple[str, int, Decimal]]:

@@ -1,0 +1,1 @@
+"""/imports/: templates, upload, dry run and confirmation of an import."""
