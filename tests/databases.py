@@ -256,7 +256,8 @@ class Databases:
         if backend == "postgresql":
             assert self.pg is not None
             return TestDatabase(self.pg.url(self._pg_reset()))
-        path = self._sqlite_copy(self.sqlite_schema())
+        path = tmp_path / "test.db"
+        shutil.copyfile(self.sqlite_schema(), path)
         return TestDatabase(f"sqlite:///{path}")
 
     def own(self, backend: str, tmp_path: Path) -> TestDatabase:
@@ -284,18 +285,9 @@ class Databases:
         if backend == "postgresql":
             assert self.pg is not None
             return TestDatabase(self.pg.url(self._pg_reset(made.location)), instance, made.value)
-        path = self._sqlite_copy(Path(made.location))
+        path = tmp_path / "test.db"
+        shutil.copyfile(made.location, path)
         return TestDatabase(f"sqlite:///{path}", instance, made.value)
-
-    def _sqlite_copy(self, source: Path) -> Path:
-        """The test's SQLite database: a copy of ``source`` at this worker's one test path
-        (one URL, so the engine and its compiled statements are reused; the previous test's
-        connections are closed by then, and its journal files go with it)."""
-        path = self.folder / "test.db"
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(source, path)
-        return path
 
     def _build_snapshot(self, backend: str, key: str, build: Callable[[Any], Any]) -> Snapshot:
         from tracker.extensions import db
