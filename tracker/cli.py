@@ -120,9 +120,9 @@ def reminders_run(date_text: str | None, dry_run: bool) -> None:
         report = jobs.run_reminders(day, now=utcnow(), dry_run=dry_run)
     click.echo(report.summary())
     if dry_run:
-        from tracker.services.reminders import channels_of, plan_digests
+        from tracker.services.reminders import channels_of
 
-        for digest in plan_digests(day):
+        for digest in report.planned:  # planned once, by the dry run
             where = ", ".join(
                 f"{address} ({channel.label})" for channel, address in channels_of(digest.recipient)
             )

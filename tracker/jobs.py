@@ -61,6 +61,8 @@ class RunReport:
     rejected: int = 0  # of failed: refused for good (SMTP 5xx, WhatsApp 4xx)
     deferred: int = 0  # not tried: the run reached its deadline
     errors: list[str] = field(default_factory=list)
+    #: a dry run's digests, planned once (shown by the command line)
+    planned: list[reminders.PlannedDigest] = field(default_factory=list, repr=False)
 
     def summary(self) -> str:
         if self.skipped_locked:
@@ -297,9 +299,9 @@ def run_reminders(
     scheduler holds the lock."""
     report = RunReport(date=today, dry_run=dry_run)
     if dry_run:
-        planned = reminders.plan_digests(today)
-        report.recipients = len(planned)
-        report.items = sum(len(d.items) for d in planned)
+        report.planned = reminders.plan_digests(today)
+        report.recipients = len(report.planned)
+        report.items = sum(len(d.items) for d in report.planned)
         db.session.rollback()
         return report
     with advisory_lock() as acquired:
