@@ -275,3 +275,16 @@ def test_every_template_reads_back_with_every_column(app):
         table = read_table(buffer.getvalue(), f"templat-{kind}.xlsx", columns)
         assert set(table.found) == {c.key for c in columns}, kind
         assert len(table.rows) == len(planner(kind).TEMPLATE_EXAMPLE), kind
+
+
+def test_the_dry_run_page_plans_a_checked_file_and_reports_a_lost_one(app, admin):
+    batch, _plan = svc.check("opds", GOOD, "opd.csv", actor=admin, now=NOW)
+    db.session.commit()
+    plan, error = svc.dry_run(batch, actor=admin, now=NOW)
+    assert error is None and plan is not None and plan.ok
+    svc.stored_path(batch).unlink()
+    plan, error = svc.dry_run(batch, actor=admin, now=NOW)
+    assert plan is None
+    assert error == "Berkas impor ini sudah tidak ada di server; unggah lagi."
+    batch.status = ImportStatus.IMPORTED
+    assert svc.dry_run(batch, actor=admin, now=NOW) == (None, None)

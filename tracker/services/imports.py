@@ -272,6 +272,18 @@ def replan(batch: ImportBatch, *, actor: Any, now: dt.datetime) -> Plan:
     return _plan(kind, table, actor=actor, now=now)
 
 
+def dry_run(batch: ImportBatch, *, actor: Any, now: dt.datetime) -> tuple[Plan | None, str | None]:
+    """What the batch's page shows: the plan of a file not imported yet, or why the kept
+    file cannot be planned any more (planning writes nothing, so it is only reported);
+    neither for an imported one."""
+    if batch.status is not ImportStatus.CHECKED:
+        return None, None
+    try:
+        return replan(batch, actor=actor, now=now), None
+    except DomainError as exc:
+        return None, exc.message
+
+
 def already_imported() -> str:
     return _("This file has already been imported; nothing was imported twice.")
 

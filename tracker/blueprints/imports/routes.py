@@ -25,12 +25,11 @@ from tracker.extensions import db
 from tracker.forms import options
 from tracker.imports.base import Action, ImportKind, Plan
 from tracker.models.base import utcnow
-from tracker.models.import_batch import ImportBatch, ImportStatus
+from tracker.models.import_batch import ImportBatch
 from tracker.permissions import P, can_import, requires
 from tracker.saving import form_status, saving
 from tracker.services import import_list
 from tracker.services import imports as svc
-from tracker.services.errors import DomainError
 from tracker.uploads import send_stored
 
 bp = Blueprint("imports", __name__)
@@ -125,13 +124,7 @@ def _action_labels() -> dict[Action, str]:
 @requires(P.IMPORT_DATA)
 def detail(batch_id: int) -> ResponseReturnValue:
     batch = _load(batch_id)
-    plan: Plan | None = None
-    error = None
-    if batch.status is ImportStatus.CHECKED:
-        try:  # planning writes nothing: a file that cannot be read again is only reported
-            plan = svc.replan(batch, actor=current_user, now=utcnow())
-        except DomainError as exc:
-            error = exc.message
+    plan, error = svc.dry_run(batch, actor=current_user, now=utcnow())
     return render_template(
         "imports/detail.html",
         batch=batch,
